@@ -1,0 +1,61 @@
+// swift-tools-version:6.1
+// pipe: a reproducible-pipeline build system for ML experiments.
+// Dependencies flow one way: pipe -> Pipeline -> Cache; Stages -> Pipeline.
+import PackageDescription
+
+let package = Package(
+    name: "pipe",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "pipe", targets: ["pipe"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // C libraries, from Debian's -dev packages.
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"])]),
+        // Declarations only: libopenblas is opened with dlopen at first use, after pipe has
+        // chosen OPENBLAS_CORETYPE, because OpenBLAS picks its kernels when it is loaded.
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS",
+                       providers: [.apt(["libopenblas-dev"])]),
+
+        // Hashes the Stages sources at build time: the code fingerprint of every stage.
+        .executableTarget(name: "SourceFingerprintTool",
+                          dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+                          path: "Sources/SourceFingerprintTool"),
+        .plugin(name: "SourceFingerprintPlugin", capability: .buildTool(),
+                dependencies: ["SourceFingerprintTool"], path: "Plugins/SourceFingerprintPlugin"),
+
+        .target(name: "Cache", dependencies: [
+            "CZstd",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "Pipeline", dependencies: ["Cache"]),
+        .target(name: "Stages", dependencies: ["Pipeline", "COpenBLAS"],
+                plugins: ["SourceFingerprintPlugin"]),
+        .executableTarget(
+            name: "pipe",
+            dependencies: [
+                "Pipeline", "Stages",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: ".",
+            sources: ["Sources/pipe", "pipeline.swift"]),
+
+        // Benchmarks print figures; they are never run by `swift test`.
+        .executableTarget(name: "StoreBenchmark", dependencies: ["Cache"],
+                          path: "Benchmarks/StoreBenchmark"),
+        .executableTarget(name: "TrainingBenchmark", dependencies: ["Stages"],
+                          path: "Benchmarks/TrainingBenchmark"),
+
+        .testTarget(name: "CacheTests", dependencies: ["Cache"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
+        .testTarget(name: "StagesTests", dependencies: ["Stages"]),
+        .testTarget(name: "pipeTests", dependencies: ["pipe"]),
+    ]
+)

@@ -1,0 +1,4 @@
+import Testing
+@testable import Cache
+
+@Test func placeholderCache() { #expect(true) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import Stages
+
+@Test func placeholderStages() { #expect(true) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import pipe
+
+@Test func placeholderpipe() { #expect(true) }

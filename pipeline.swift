@@ -1,0 +1,1 @@
+// The experiments: targets and their DAG.
