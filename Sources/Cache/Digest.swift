@@ -48,3 +48,12 @@ public struct Digest: Hashable, Comparable, Codable, Sendable, CustomStringConve
         try container.encode(hex)
     }
 }
+
+/// Hashes bytes handed over in pieces (files and blobs too large to hold twice).
+struct DigestHasher {
+    private var state = SHA256()
+
+    mutating func update(_ bytes: UnsafeRawBufferPointer) { state.update(bufferPointer: bytes) }
+
+    func finalize() -> Digest { Digest(bytes: state.finalize()) }
+}

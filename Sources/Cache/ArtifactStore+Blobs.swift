@@ -1,0 +1,180 @@
+import Foundation
+import GRDB
+
+// MARK: - Writing blobs
+
+extension ArtifactStore {
+    /// Stores `data` and returns its SHA-256. Storing bytes already present writes nothing.
+    @discardableResult
+    public func put(_ data: Data) throws -> Digest {
+        let digest = Digest.of(data)
+        // Hash first: a put of known bytes (a rerun that reproduced its output) skips zstd.
+        if let stored = try POSIX.fileStatus(layout.blob(digest)) {
+            try indexBlob(digest, storedSize: Int64(stored.st_size), originalSize: Int64(data.count))
+            return digest
+        }
+        let temp = try TempFile(directory: layout.tmp)
+        try data.withUnsafeBytes { bytes in
+            let compressor = try makeCompressor(size: Int64(bytes.count), path: layout.tmp)
+            try compress(bytes, end: true, with: compressor, into: temp)
+        }
+        try publish(temp, as: digest, originalSize: Int64(data.count))
+        return digest
+    }
+
+    /// Stores the file at `url` in one streaming pass (for outputs too large to load) and
+    /// returns its SHA-256. Throws `fileChangedWhileStoring` if its size changes meanwhile.
+    @discardableResult
+    public func put(fileAt url: URL) throws -> Digest {
+        let path = url.path
+        let fd = try POSIX.openFile(path, O_RDONLY)
+        defer { close(fd) }
+        let size = Int64(try POSIX.fileStatus(fd, path: path).st_size)
+        let temp = try TempFile(directory: layout.tmp)
+        let compressor = try makeCompressor(size: size, path: path)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        var hasher = DigestHasher()
+        var total: Int64 = 0
+        while true {
+            let count = try POSIX.readSome(fd, into: buffer, path: path)
+            let piece = UnsafeRawBufferPointer(rebasing: buffer[..<count])
+            total += Int64(count)
+            // The frame header promised `size` bytes; zstd would refuse any other length.
+            guard count == 0 ? total == size : total <= size else {
+                throw StoreError.fileChangedWhileStoring(path: path)
+            }
+            hasher.update(piece)
+            try compress(piece, end: count == 0, with: compressor, into: temp)
+            if count == 0 { break }
+        }
+        let digest = hasher.finalize()
+        if let stored = try POSIX.fileStatus(layout.blob(digest)) {
+            temp.discard()
+            try indexBlob(digest, storedSize: Int64(stored.st_size), originalSize: size)
+        } else {
+            try publish(temp, as: digest, originalSize: size)
+        }
+        return digest
+    }
+
+    private func makeCompressor(size: Int64, path: String) throws -> ZstdCompressor {
+        do {
+            return try ZstdCompressor(level: compressionLevel, pledgedSize: size)
+        } catch {
+            throw StoreError.io(operation: "start compressing (\(error.message))", path: path, errno: ENOMEM)
+        }
+    }
+
+    private func compress(_ bytes: UnsafeRawBufferPointer, end: Bool, with compressor: ZstdCompressor,
+                          into temp: TempFile) throws {
+        do {
+            try compressor.compress(bytes, end: end) { try temp.write($0) }
+        } catch let error as ZstdError {
+            throw StoreError.io(operation: "compress (\(error.message))", path: temp.path, errno: EIO)
+        }
+    }
+
+    /// Renames a finished temp file into blobs/, then indexes it: the row never precedes the file.
+    private func publish(_ temp: TempFile, as digest: Digest, originalSize: Int64) throws {
+        try temp.publish(to: layout.blob(digest))
+        try indexBlob(digest, storedSize: temp.size, originalSize: originalSize)
+    }
+
+    /// Adds (or refreshes) the index row of a blob whose file is in place.
+    func indexBlob(_ digest: Digest, storedSize: Int64, originalSize: Int64) throws {
+        let now = Date().timeIntervalSinceReferenceDate
+        try index.write { db in
+            try db.cachedStatement(sql: """
+                INSERT INTO blobs(digest, stored_size, original_size, created, last_used) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(digest) DO UPDATE SET last_used = excluded.last_used
+                """).execute(arguments: [digest.hex, storedSize, originalSize, now, now])
+        }
+    }
+}
+
+// MARK: - Reading blobs
+
+extension ArtifactStore {
+    /// The bytes of blob `digest`, checked against it. A damaged blob is quarantined and
+    /// reported as `StoreError.corruptBlob`; an absent one as `StoreError.blobNotFound`.
+    public func get(_ digest: Digest) throws -> Data {
+        let file = try openBlob(digest)
+        return try checkingBlob(file, digest) {
+            let size = try file.contentSize()
+            guard size > 0 else {
+                try file.decode(expecting: digest, contentSize: 0)
+                return Data()
+            }
+            // One allocation of the declared size, decoded into in place; a header lying
+            // about a huge size fails here or in decode, and is a corrupt blob either way.
+            guard let bytes = malloc(Int(size)) else { throw BlobDefect(reason: "header declares \(size) bytes") }
+            do {
+                try file.decode(expecting: digest, contentSize: size,
+                                into: UnsafeMutableRawBufferPointer(start: bytes, count: Int(size)))
+            } catch {
+                free(bytes)
+                throw error
+            }
+            return Data(bytesNoCopy: bytes, count: Int(size), deallocator: .free)
+        }
+    }
+
+    /// Writes blob `digest` to `destination` (replacing it) in one streaming pass; the file
+    /// appears only once its bytes have checked out. Errors as for `get(_:)`.
+    public func get(_ digest: Digest, to destination: URL) throws {
+        let file = try openBlob(digest)
+        let directory = destination.deletingLastPathComponent().path
+        try checkingBlob(file, digest) {
+            let temp = try TempFile(directory: directory, prefix: ".pipe-restore-")
+            try file.decode(expecting: digest, contentSize: try file.contentSize()) { try temp.write($0) }
+            // Not fsynced: a restored copy that a crash loses can be restored again.
+            try temp.publish(to: destination.path, durable: false)
+        }
+    }
+
+    /// True if the blob's file is present (one stat; its bytes are checked when read).
+    public func contains(_ digest: Digest) -> Bool {
+        (try? POSIX.fileStatus(layout.blob(digest))) != nil
+    }
+
+    /// Bytes on disk and uncompressed bytes of a blob, from its file; nil if absent or unreadable.
+    public func blobSize(_ digest: Digest) -> (stored: Int64, original: Int64)? {
+        guard let file = try? BlobFile(path: layout.blob(digest)),
+              let stored = try? file.storedSize(), let original = try? file.contentSize()
+        else { return nil }
+        return (stored, original)
+    }
+
+    private func openBlob(_ digest: Digest) throws -> BlobFile {
+        let path = layout.blob(digest)
+        guard let file = try BlobFile(path: path) else { throw StoreError.blobNotFound(digest: digest, path: path) }
+        return file
+    }
+
+    /// Runs `body`; if it finds the blob defective, quarantines the blob and throws `corruptBlob`.
+    private func checkingBlob<T>(_ file: BlobFile, _ digest: Digest, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let defect as BlobDefect {
+            try quarantine(digest, path: file.path, reason: defect.reason)
+            throw StoreError.corruptBlob(digest: digest, path: file.path)
+        }
+    }
+
+    /// Moves a damaged blob to quarantine/ and forgets its index row, so the next run sees a
+    /// missing output and recomputes it.
+    func quarantine(_ digest: Digest, path: String, reason: String) throws {
+        let destination = "\(layout.quarantine)/\(digest.hex).zst.\(wallClockNanoseconds())"
+        do {
+            try POSIX.renameFile(path, destination)
+        } catch StoreError.io(_, _, ENOENT) {
+            // Another thread or process quarantined it first.
+        }
+        try index.write { db in
+            try db.execute(sql: "DELETE FROM blobs WHERE digest = ?", arguments: [digest.hex])
+        }
+        onWarning("blob \(digest.short) at \(path) is corrupt (\(reason)); moved it to \(destination); "
+                  + "the stages that produced it will be recomputed")
+    }
+}

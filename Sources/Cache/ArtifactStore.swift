@@ -1,0 +1,112 @@
+import Foundation
+import Synchronization
+
+/// The local artifact store: zstd-compressed content-addressed blobs plus a SQLite index.
+///
+/// Constraints:
+/// - A no-op `pipe run` (about 200 stages) must finish in under 50 ms, process start to exit,
+///   so opening the store and looking up every stage's key costs a few milliseconds: open does
+///   no work proportional to the store's size, and lookups never write.
+/// - Artifacts are model weights of hundreds of MB: they are streamed through zstd and
+///   SHA-256 in pieces, never held three times over.
+/// - Builds get SIGKILLed (OOM killer, ^C twice, a laptop lid). Whatever instant that happens
+///   at, the next process opens the store and carries on with no repair step.
+/// - Several pipe processes (and many threads in each) share one store.
+///
+/// On-disk layout under `root`:
+///
+///     blobs/ab/<64 hex>.zst   one zstd frame of the blob's bytes, named by their SHA-256; the
+///                             frame header holds the uncompressed size (reads allocate once)
+///     index.sqlite            the index below, in WAL mode (+ -wal, -shm)
+///     tmp/                    blobs being written; each is flock'd by its writer while open
+///     locks/<64 hex>.lock     per-key flock files, so two processes never compute one key
+///     quarantine/             blobs that failed their hash check, kept for post-mortems
+///
+/// The blob files are the truth about which bytes exist; the index is a cache that can be
+/// lost. A blob is published by writing the compressed frame into tmp/, fsync, rename into
+/// blobs/, fsync of the directory, and only then its index row: a crash leaves at worst an
+/// orphan temp file (swept by gc once no writer holds its flock) or a blob without a row
+/// (re-indexed by put, verify and gc). An action names blobs that exist at record time; a
+/// blob that disappears later (quarantine, a manual rm) makes `action(for:)` a miss, and the
+/// stage reruns.
+///
+/// Index schema v1 (`PRAGMA user_version`, see IndexSchema.swift): blobs (sizes, times),
+/// actions (one row per stage run, keyed by stage key, inputs/outputs as JSON), heads (the key
+/// each stage instance was last built at), files (path+size+mtime -> digest, ninja-style), and
+/// meta. An index from a newer pipe is refused (`StoreError.newerIndexFormat`); one from an
+/// older pipe, or one that is not SQLite at all, is renamed to `index.sqlite.broken-<time>`
+/// and started over with a warning. Starting over forgets action records, so stages rerun,
+/// but their outputs hash to blobs already on disk and are not written again; verify and gc
+/// re-index blob rows from the files.
+///
+/// Thread safety: the only mutable state is in SQLite (GRDB's DatabasePool: one writer,
+/// concurrent readers, snapshot isolation) and in the file system (atomic renames,
+/// content-addressed names, so two writers of one blob write identical bytes).
+public final class ArtifactStore: Sendable {
+    /// The store directory.
+    public let root: URL
+    /// zstd level for new blobs (1 fast ... 19 small; 3 is zstd's default).
+    public let compressionLevel: Int
+    let onWarning: @Sendable (String) -> Void
+    let layout: Layout
+    let index: Index
+    /// Files hashed by `fileDigest(at:)` so far. Used for tests.
+    let filesHashed = Atomic<Int>(0)
+
+    /// Opens the store at `root`, creating it if needed. `onWarning` hears about what the store
+    /// repaired by itself (a quarantined blob, an index started over).
+    public init(root: URL, compressionLevel: Int = 3,
+                onWarning: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        self.root = root.standardizedFileURL
+        self.compressionLevel = compressionLevel
+        self.onWarning = onWarning
+        layout = Layout(root: self.root.path)
+        try layout.create()
+        index = try Index(path: layout.index, lockPath: "\(layout.locks)/index.lock", onWarning: onWarning)
+    }
+}
+
+/// Paths inside a store, computed once.
+struct Layout: Sendable {
+    let root, blobs, tmp, locks, quarantine, index: String
+
+    init(root: String) {
+        self.root = root
+        blobs = root + "/blobs"
+        tmp = root + "/tmp"
+        locks = root + "/locks"
+        quarantine = root + "/quarantine"
+        index = root + "/index.sqlite"
+    }
+
+    /// `blobs/ab/<hex>.zst`: 256 shards keep directories small enough to list and rename in.
+    func blob(_ digest: Digest) -> String { "\(blobs)/\(digest.hex.prefix(2))/\(digest.hex).zst" }
+
+    /// Creates the directories; any failure to do so means the store cannot be written.
+    func create() throws {
+        do {
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError.notWritable(path: root, reason: Self.reason(error))
+        }
+        for directory in [blobs, tmp, locks, quarantine] {
+            do {
+                try POSIX.makeDirectory(directory)
+            } catch StoreError.io(_, let path, let code) {
+                throw StoreError.notWritable(path: path, reason: String(cString: strerror(code)))
+            }
+        }
+        // The directories may all exist already, in a store we cannot write to.
+        if access(root, W_OK) != 0 {
+            throw StoreError.notWritable(path: root, reason: String(cString: strerror(errno)))
+        }
+    }
+
+    private static func reason(_ error: Error) -> String {
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+        if let underlying, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return error.localizedDescription
+    }
+}

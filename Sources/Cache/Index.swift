@@ -1,0 +1,149 @@
+import Foundation
+import GRDB
+
+/// The SQLite index of a store: opened (or started over) once, then shared by every thread.
+final class Index: Sendable {
+    let path: String
+    private let pool: DatabasePool
+
+    /// Opens the index at `path`, creating it if absent. An index from an older pipe, or one
+    /// that is not a readable SQLite file, is renamed aside and started over (with a warning):
+    /// everything in it can be recomputed. One from a newer pipe is refused.
+    ///
+    /// `lockPath` serialises starting over between processes, so that two of them never both
+    /// rename an index aside (the second would rename the first's fresh one).
+    init(path: String, lockPath: String, onWarning: @Sendable (String) -> Void) throws {
+        self.path = path
+        switch Self.open(path) {
+        case .ready(let pool):
+            self.pool = pool
+            return
+        case .failed(let error):
+            throw error
+        case .startOver:
+            break
+        }
+        let lock = try KeyLock.acquire(path: lockPath, wait: true)!
+        defer { lock.release() }
+        // Another process may have started over while we waited for the lock.
+        switch Self.open(path) {
+        case .ready(let pool):
+            self.pool = pool
+        case .failed(let error):
+            throw error
+        case .startOver(let reason):
+            let aside = try Self.moveAside(path)
+            onWarning("the store index \(path) \(reason); moved it to \(aside) and starting over "
+                      + "with an empty index (stages will rerun; blobs already stored are reused)")
+            switch Self.open(path) {
+            case .ready(let pool): self.pool = pool
+            case .failed(let error): throw error
+            case .startOver(let reason): throw StoreError.index(path: path, message: "fresh index \(reason)")
+            }
+        }
+    }
+
+    /// Runs `body` in a read transaction (a consistent snapshot; never blocks writers).
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch let error as DatabaseError { throw wrap(error) }
+    }
+
+    /// Runs `body` in an immediate write transaction: the one writer of all processes.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        } catch let error as DatabaseError {
+            throw wrap(error)
+        }
+    }
+
+    private func wrap(_ error: DatabaseError) -> StoreError {
+        StoreError.index(path: path, message: "SQLite error \(error.resultCode.rawValue): \(error.message ?? "")")
+    }
+}
+
+// MARK: - Opening
+
+extension Index {
+    private enum Opening {
+        case ready(DatabasePool)
+        case startOver(reason: String)
+        case failed(Error)
+    }
+
+    private static func configuration() -> Configuration {
+        var configuration = Configuration()
+        // Several pipe processes share one store; a writer waits for another rather than failing.
+        // Writes are short (one stage's rows), so 30 s means something is stuck, not busy.
+        configuration.busyMode = .timeout(30)
+        configuration.label = "pipe.store.index"
+        return configuration
+    }
+
+    private static func open(_ path: String) -> Opening {
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration())
+            // The common case costs one read of the header page.
+            let version = try pool.read { try Int.fetchOne($0, sql: "PRAGMA user_version") ?? 0 }
+            if version == IndexSchema.version { return .ready(pool) }
+            if version > IndexSchema.version { return .failed(newer(path, version)) }
+            // Re-read inside the write lock: another process may be creating the schema now.
+            let outcome: Opening? = try pool.writeWithoutTransaction { db in
+                var outcome: Opening?
+                try db.inTransaction(.immediate) {
+                    let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+                    let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
+                    if version > IndexSchema.version {
+                        outcome = .failed(newer(path, version))
+                    } else if version < IndexSchema.version && (version != 0 || tables != 0) {
+                        outcome = .startOver(reason: "has format v\(version), this pipe writes v\(IndexSchema.version)")
+                    } else if version == 0 {
+                        try create(db)
+                    }
+                    return .commit
+                }
+                return outcome
+            }
+            return outcome ?? .ready(pool)
+        } catch let error as DatabaseError
+                    where error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT {
+            return .startOver(reason: "is not a readable SQLite database (\(error.message ?? "error \(error.resultCode.rawValue)"))")
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY
+                    || error.resultCode == .SQLITE_CANTOPEN || error.resultCode == .SQLITE_PERM {
+            return .failed(StoreError.notWritable(path: path, reason: error.message ?? "cannot open for writing"))
+        } catch {
+            return .failed(StoreError.index(path: path, message: "\(error)"))
+        }
+    }
+
+    private static func newer(_ path: String, _ version: Int) -> StoreError {
+        .newerIndexFormat(path: path, found: version, supported: IndexSchema.version)
+    }
+
+    private static func create(_ db: Database) throws {
+        for statement in IndexSchema.statements { try db.execute(sql: statement) }
+        try db.execute(sql: "INSERT INTO meta(name, value) VALUES ('created', ?), ('format', ?)",
+                       arguments: [ISO8601DateFormatter().string(from: Date()),
+                                   "pipe artifact store index v\(IndexSchema.version)"])
+        try db.execute(sql: "PRAGMA user_version = \(IndexSchema.version)")
+    }
+
+    /// Renames the index (and its WAL, which belongs to it) to `<path>.broken-<timestamp>`.
+    /// The shared-memory file is only a cache of the WAL and is removed.
+    private static func moveAside(_ path: String) throws -> String {
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        let aside = "\(path).broken-\(stamp)-\(getpid())"
+        try POSIX.renameFile(path, aside)
+        if (try? POSIX.fileStatus(path + "-wal")) != nil { try POSIX.renameFile(path + "-wal", aside + "-wal") }
+        try POSIX.unlinkIfPresent(path + "-shm")
+        return aside
+    }
+}

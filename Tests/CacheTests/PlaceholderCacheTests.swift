@@ -1,4 +1,0 @@
-import Testing
-@testable import Cache
-
-@Test func placeholderCache() { #expect(true) }
