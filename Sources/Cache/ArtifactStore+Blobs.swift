@@ -9,10 +9,7 @@ extension ArtifactStore {
     public func put(_ data: Data) throws -> Digest {
         let digest = Digest.of(data)
         // Hash first: a put of known bytes (a rerun that reproduced its output) skips zstd.
-        if let stored = try POSIX.fileStatus(layout.blob(digest)) {
-            try indexBlob(digest, storedSize: Int64(stored.st_size), originalSize: Int64(data.count))
-            return digest
-        }
+        if try indexIfPresent(digest, originalSize: Int64(data.count)) { return digest }
         let temp = try TempFile(directory: layout.tmp)
         try data.withUnsafeBytes { bytes in
             let compressor = try makeCompressor(size: Int64(bytes.count), path: layout.tmp)
@@ -49,9 +46,8 @@ extension ArtifactStore {
             if count == 0 { break }
         }
         let digest = hasher.finalize()
-        if let stored = try POSIX.fileStatus(layout.blob(digest)) {
+        if try indexIfPresent(digest, originalSize: size) {
             temp.discard()
-            try indexBlob(digest, storedSize: Int64(stored.st_size), originalSize: size)
         } else {
             try publish(temp, as: digest, originalSize: size)
         }
@@ -78,18 +74,28 @@ extension ArtifactStore {
     /// Renames a finished temp file into blobs/, then indexes it: the row never precedes the file.
     private func publish(_ temp: TempFile, as digest: Digest, originalSize: Int64) throws {
         try temp.publish(to: layout.blob(digest))
-        try indexBlob(digest, storedSize: temp.size, originalSize: originalSize)
+        try index.write { db in try Self.indexBlob(digest, storedSize: temp.size, originalSize: originalSize, db) }
+    }
+
+    /// If blob `digest` is already stored, refreshes its index row and returns true. The
+    /// second look is inside the write transaction, so a concurrent gc cannot remove the file
+    /// between the check and the row.
+    private func indexIfPresent(_ digest: Digest, originalSize: Int64) throws -> Bool {
+        guard contains(digest) else { return false }
+        return try index.write { db in
+            guard let stored = try POSIX.fileStatus(layout.blob(digest)) else { return false }
+            try Self.indexBlob(digest, storedSize: Int64(stored.st_size), originalSize: originalSize, db)
+            return true
+        }
     }
 
     /// Adds (or refreshes) the index row of a blob whose file is in place.
-    func indexBlob(_ digest: Digest, storedSize: Int64, originalSize: Int64) throws {
+    private static func indexBlob(_ digest: Digest, storedSize: Int64, originalSize: Int64, _ db: Database) throws {
         let now = Date().timeIntervalSinceReferenceDate
-        try index.write { db in
-            try db.cachedStatement(sql: """
-                INSERT INTO blobs(digest, stored_size, original_size, created, last_used) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT(digest) DO UPDATE SET last_used = excluded.last_used
-                """).execute(arguments: [digest.hex, storedSize, originalSize, now, now])
-        }
+        try db.cachedStatement(sql: """
+            INSERT INTO blobs(digest, stored_size, original_size, created, last_used) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(digest) DO UPDATE SET last_used = excluded.last_used
+            """).execute(arguments: [digest.hex, storedSize, originalSize, now, now])
     }
 }
 

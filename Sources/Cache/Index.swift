@@ -45,7 +45,13 @@ final class Index: Sendable {
 
     /// Runs `body` in a read transaction (a consistent snapshot; never blocks writers).
     func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try pool.read(body) } catch let error as DatabaseError { throw wrap(error) }
+        do {
+            return try pool.read(body)
+        } catch let error as DatabaseError {
+            throw wrap(error)
+        } catch let error as MalformedRow {
+            throw StoreError.index(path: path, message: error.description)
+        }
     }
 
     /// Runs `body` in an immediate write transaction: the one writer of all processes.
@@ -61,12 +67,19 @@ final class Index: Sendable {
             }
         } catch let error as DatabaseError {
             throw wrap(error)
+        } catch let error as MalformedRow {
+            throw StoreError.index(path: path, message: error.description)
         }
     }
 
     private func wrap(_ error: DatabaseError) -> StoreError {
         StoreError.index(path: path, message: "SQLite error \(error.resultCode.rawValue): \(error.message ?? "")")
     }
+}
+
+/// A row that SQLite returned fine but that pipe cannot make sense of.
+struct MalformedRow: Error, CustomStringConvertible {
+    let description: String
 }
 
 // MARK: - Opening
