@@ -25,8 +25,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable, Equatable {
             return "the artifact store at \(path) is not writable (\(reason)); "
                 + "fix its permissions or pass another --store directory"
         case let .newerIndexFormat(path, found, supported):
-            return "the store index \(path) has format v\(found), this pipe supports v\(supported); "
-                + "upgrade pipe or use another --store"
+            return "the store index \(path) was written by a newer pipe (found v\(found), "
+                + "this pipe supports v\(supported)); upgrade pipe or use another --store"
         case let .corruptBlob(digest, path):
             return "blob \(digest.short) at \(path) is corrupt; it was moved to quarantine/ "
                 + "and the stages that produced it will be recomputed"
