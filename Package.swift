@@ -38,14 +38,23 @@ let package = Package(
         .target(name: "Pipeline", dependencies: ["Cache"]),
         .target(name: "Stages", dependencies: ["Pipeline", "COpenBLAS"],
                 plugins: ["SourceFingerprintPlugin"]),
+        // The command line, as a library so tests can run it on toy pipelines (Tests/ToyPipe).
+        .target(
+            name: "PipeCommandLine",
+            dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/pipe",
+            exclude: ["main.swift"]),
+        // `pipe` itself: the command line plus the experiments of pipeline.swift.
         .executableTarget(
             name: "pipe",
-            dependencies: [
-                "Pipeline", "Stages",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            dependencies: ["PipeCommandLine", "Pipeline", "Stages"],
             path: ".",
-            sources: ["Sources/pipe", "pipeline.swift"]),
+            sources: ["Sources/pipe/main.swift", "pipeline.swift"]),
+        // A `pipe` with toy stages (sleep, fail, echo) for process-level tests: locks, SIGKILL.
+        .executableTarget(
+            name: "ToyPipe",
+            dependencies: ["PipeCommandLine", "Pipeline"],
+            path: "Tests/ToyPipe"),
 
         // Benchmarks print figures; they are never run by `swift test`.
         .executableTarget(name: "StoreBenchmark", dependencies: ["Cache"],
@@ -56,6 +65,6 @@ let package = Package(
         .testTarget(name: "CacheTests", dependencies: ["Cache"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages"]),
-        .testTarget(name: "pipeTests", dependencies: ["pipe"]),
+        .testTarget(name: "pipeTests", dependencies: ["PipeCommandLine", "pipe", "ToyPipe"]),
     ]
 )

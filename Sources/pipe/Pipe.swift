@@ -1,8 +1,38 @@
 import ArgumentParser
+import Foundation
 import Pipeline
-import Stages
 
-@main
+/// Entry point: runs the command line on the pipeline that `define` builds.
+public enum PipeMain {
+    nonisolated(unsafe) static var define: (PipelineBuilder) throws -> Void = { _ in }
+
+    public static func run(_ define: @escaping (PipelineBuilder) throws -> Void) -> Never {
+        self.define = define
+        Pipe.main()
+        exit(0)
+    }
+}
+
+/// The `pipe` command line, for the pipeline given to PipeMain.run.
 struct Pipe: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "placeholder")
+    static let configuration = CommandConfiguration(
+        commandName: "pipe",
+        abstract: "Reproducible ML pipelines: every stage keyed by what determines it, run once, shared.",
+        discussion: """
+            A build runs only the stages whose key (parameters, input digests, code) has no stored
+            result. Results live in a content-addressed store (default ./artifacts, or --store /
+            PIPE_STORE); each built target's files are copied to ./results/<target>/.
+
+            Examples:
+              pipe build figure-exp2                 build the figure and everything it needs
+              pipe status figure-exp2                what is cached, what would run, and why
+              pipe build figure-exp2 --set distill.epochs=10
+              pipe list --settings                   the settings --set accepts
+            """,
+        version: "pipe \(PipeVersionText.current)",
+        subcommands: [
+            BuildCommand.self, StatusCommand.self, ListCommand.self, DagCommand.self,
+            ShowCommand.self, InvalidateCommand.self, CheckCommand.self,
+            GCCommand.self, VerifyCommand.self,
+        ])
 }

@@ -1,0 +1,32 @@
+import Cache
+import Foundation
+
+/// Why a build, or one of its stages, did not finish; each says where and what to do.
+public enum BuildError: Error, CustomStringConvertible, Sendable {
+    case stageFailed(stage: String, key: Digest, log: String, message: String)
+    case missingOutputs(stage: String, missing: [String])
+    case undeclaredOutputs(stage: String, extra: [String])
+    case inputFileUnreadable(stage: String, input: String, path: String, reason: String)
+    case skipped(stage: String, because: String)
+    case cancelled
+    case corruptResult(stage: String, key: Digest, detail: String)
+
+    public var description: String {
+        switch self {
+        case let .stageFailed(stage, key, log, message):
+            return "stage '\(stage)' failed (key \(key.short)): \(message)\n  log: \(log)"
+        case let .missingOutputs(stage, missing):
+            return "stage '\(stage)' finished without writing its outputs: " + missing.joined(separator: ", ")
+        case let .undeclaredOutputs(stage, extra):
+            return "stage '\(stage)' wrote outputs its kind does not declare: " + extra.joined(separator: ", ")
+        case let .inputFileUnreadable(stage, input, path, reason):
+            return "stage '\(stage)': input '\(input)' reads \(path), which cannot be read: \(reason)"
+        case let .skipped(stage, because):
+            return "stage '\(stage)' skipped: \(because) failed"
+        case .cancelled:
+            return "build cancelled; finished stages are kept in the store"
+        case let .corruptResult(stage, key, detail):
+            return "stage '\(stage)' (key \(key.short)): stored result is corrupt: \(detail)"
+        }
+    }
+}

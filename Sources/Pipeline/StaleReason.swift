@@ -1,0 +1,58 @@
+import Cache
+import Foundation
+
+/// Why a stage must run, in words a person can act on (ninja's EXPLAIN, for every stage).
+public enum StaleReason: Sendable, Equatable, CustomStringConvertible {
+    case neverBuilt
+    case forced
+    case parameter(path: String, old: String, new: String)
+    case code(files: [String])
+    case input(name: String, from: String)
+    case waitsFor([String])
+    case resultLost
+    case kindChanged(old: String, new: String)
+
+    public var description: String {
+        switch self {
+        case .neverBuilt:
+            return "never built"
+        case .forced:
+            return "forced (--force)"
+        case let .parameter(path, old, new):
+            return "parameter \(path) changed: \(old) -> \(new)"
+        case let .code(files):
+            return "code changed: " + files.joined(separator: ", ")
+        case let .input(name, from):
+            return "input '\(name)' changed (from \(from))"
+        case let .waitsFor(stages):
+            return "waits for " + stages.joined(separator: ", ")
+                + " (runs only if that produces different outputs)"
+        case .resultLost:
+            return "its cached result was invalidated or its artifacts are gone"
+        case let .kindChanged(old, new):
+            return "stage kind changed: \(old) -> \(new)"
+        }
+    }
+
+    /// What differs between a stage's definition now and the result it last had.
+    static func differences(stage: Stage, inputs: [String: Digest]?, previous: ActionRecord) -> [StaleReason] {
+        var reasons: [StaleReason] = []
+        if previous.kind != stage.kind {
+            return [.kindChanged(old: previous.kind, new: stage.kind)]
+        }
+        let old = (try? JSONValue(parsing: previous.params))?.leaves() ?? [:]
+        let new = (try? JSONValue(parsing: stage.params))?.leaves() ?? [:]
+        for path in Set(old.keys).union(new.keys).sorted() where old[path] != new[path] {
+            reasons.append(.parameter(path: path, old: old[path] ?? "(none)", new: new[path] ?? "(none)"))
+        }
+        let files = Set(previous.codeFiles.keys).union(stage.code.files.keys).sorted()
+            .filter { previous.codeFiles[$0] != stage.code.files[$0] }
+        if !files.isEmpty { reasons.append(.code(files: files)) }
+        if let inputs {
+            for name in Set(inputs.keys).union(previous.inputs.keys).sorted() where inputs[name] != previous.inputs[name] {
+                reasons.append(.input(name: name, from: stage.inputs[name]?.description ?? "removed"))
+            }
+        }
+        return reasons
+    }
+}

@@ -1,0 +1,5 @@
+import Pipeline
+
+enum PipeVersionText {
+    static var current: String { PipeVersion.current }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Cache
+import Foundation
+import Pipeline
+
+/// The pipeline (with the command line's settings applied) and the store, opened once per command.
+struct Session {
+    let pipeline: PipelineDefinition
+    let options: GlobalOptions
+
+    init(_ options: GlobalOptions) throws {
+        self.options = options
+        let config = Config(overrides: try Config.parseOverrides(options.settings))
+        let builder = PipelineBuilder(config: config)
+        try PipeMain.define(builder)
+        pipeline = try builder.finish()
+    }
+
+    /// Opens (creating if needed) the store; warnings go to standard error.
+    func openStore() throws -> ArtifactStore {
+        try ArtifactStore(root: options.storeURL, onWarning: { Console.warn($0) })
+    }
+}
+
+/// Output helpers: results to standard output, diagnostics to standard error.
+enum Console {
+    static let isTerminal = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb"
+
+    static func warn(_ message: String) {
+        FileHandle.standardError.write(Data("pipe: warning: \(message)\n".utf8))
+    }
+
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data("pipe: error: \(message)\n".utf8))
+    }
+
+    static func json<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+}
+
+/// Runs a command body, turning any error into one line on standard error and exit status 1.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as CleanExit {
+        throw error
+    } catch {
+        Console.error("\(error)")
+        throw ExitCode.failure
+    }
+}

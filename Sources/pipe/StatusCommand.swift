@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "List every stage a target needs as cached or to-run, and why each would run.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Targets or stages (default: every target).")
+    var targets: [String] = []
+
+    @Flag(name: .long, help: "Print JSON for scripts.")
+    var json = false
+
+    func run() throws {
+        try reportingErrors {
+            let session = try Session(global)
+            let store = try session.openStore()
+            let names = targets.isEmpty ? session.pipeline.targets.map(\.name) : targets
+            let plan = try Planner.plan(session.pipeline, targets: names, index: store)
+            if json {
+                try Console.json(plan.steps.map(StatusEntry.init))
+            } else {
+                StatusPrinter.print(plan, verbose: true)
+            }
+        }
+    }
+}
+
+/// One stage of `pipe status --json`.
+struct StatusEntry: Encodable {
+    var stage: String
+    var kind: String
+    var state: String
+    var key: String?
+    var reasons: [String]
+
+    init(_ step: Plan.Step) {
+        stage = step.stage.name
+        kind = step.stage.kind
+        key = step.key?.hex
+        switch step.decision {
+        case .cached: state = "cached"; reasons = []
+        case let .run(why): state = "to-run"; reasons = why.map(\.description)
+        }
+    }
+}
+
+/// The text form of a plan, shared by `status` and `build --dry-run`.
+enum StatusPrinter {
+    static func print(_ plan: Plan, verbose: Bool) {
+        let width = min(40, plan.steps.map(\.stage.name.count).max() ?? 10)
+        for step in plan.steps {
+            let name = step.stage.name.padding(toLength: max(width, step.stage.name.count), withPad: " ", startingAt: 0)
+            switch step.decision {
+            case .cached:
+                if verbose { Swift.print("cached  \(name)  \(step.key!.short)") }
+            case let .run(reasons):
+                Swift.print("to-run  \(name)  " + reasons.map(\.description).joined(separator: "; "))
+            }
+        }
+        let toRun = plan.toRun.count
+        Swift.print("\(plan.steps.count) stages: \(plan.steps.count - toRun) cached, \(toRun) to run")
+    }
+}

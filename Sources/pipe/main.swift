@@ -1,0 +1,3 @@
+import PipeCommandLine
+
+PipeMain.run(definePipeline)

@@ -1,0 +1,192 @@
+import Cache
+import Foundation
+import Testing
+@testable import Pipeline
+
+@Suite struct BuildTests {
+    @Test func firstBuildRunsEverythingSecondRunsNothing() throws {
+        let workspace = try Workspace()
+        let pipeline = try diamond()
+        let first = try workspace.build(pipeline, ["result"])
+        #expect(Set(first.ran) == ["a", "b", "ab", "parity", "c", "final"])
+        #expect(first.report.succeeded)
+        // Idempotent: a second build runs zero stages.
+        let second = try workspace.build(pipeline, ["result"])
+        #expect(second.ran.isEmpty)
+        #expect(second.report.cachedCount == 6)
+        let final = second.report.results["final"]!.outputs["out"]!
+        #expect(String(decoding: try workspace.store.get(final), as: UTF8.self) == "z|odd")  // inputs join in name order: c, p
+    }
+
+    @Test func onlyTheChangedStageAndItsDependentsRerun() throws {
+        let workspace = try Workspace()
+        try workspace.build(diamond(), ["result"])
+        let ran = try workspace.build(diamond(b: "w"), ["result"]).ran
+        // ab's bytes change, so parity reruns; it reproduces "odd", so final does not (early cutoff),
+        // and a and c, which do not depend on b, never do.
+        #expect(ran == ["b", "ab", "parity"])
+    }
+
+    @Test func earlyCutoffStopsAtIdenticalBytes() throws {
+        let workspace = try Workspace()
+        try workspace.build(diamond(a: "x", aTimes: 1), ["result"])
+        // "x+y" (3 bytes, odd) becomes "xxx+y" (5 bytes, odd): parity's output is the same, so
+        // nothing after it runs even though everything before it did.
+        let ran = try workspace.build(diamond(a: "x", aTimes: 3), ["result"]).ran
+        #expect(ran == ["a", "ab", "parity"])
+        // "xx+y" (4 bytes) is even: now final must run too.
+        let ran2 = try workspace.build(diamond(a: "x", aTimes: 2), ["result"]).ran
+        #expect(ran2 == ["a", "ab", "parity", "final"])
+    }
+
+    @Test func codeChangeRerunsTheRightStage() throws {
+        func pipeline() throws -> PipelineDefinition {
+            let p = PipelineBuilder()
+            let a = p.stage("a", VersionedA.self, .init())
+            let b = p.stage("b", VersionedB.self, .init(), inputs: ["in": a["out"]])
+            p.target("t", b, summary: "")
+            return try p.finish()
+        }
+        defer { ToyCode.shared.reset() }
+        let workspace = try Workspace()
+        try workspace.build(pipeline(), ["t"])
+        ToyCode.shared.set("versioned-b", "v2")  // edit b's source: only b reruns
+        #expect(try workspace.build(pipeline(), ["t"]).ran == ["b"])
+        ToyCode.shared.set("versioned-a", "v2")  // edit a's source: a reruns; same bytes, so b does not
+        #expect(try workspace.build(pipeline(), ["t"]).ran == ["a"])
+    }
+
+    @Test func statusExplainsEveryCause() throws {
+        defer { ToyCode.shared.reset() }
+        func pipeline(times: Int = 1) throws -> PipelineDefinition {
+            let p = PipelineBuilder()
+            let a = p.stage("a", Emit.self, .init(text: "x", times: times))
+            let v = p.stage("v", VersionedA.self, .init())
+            let j = p.stage("j", Join.self, .init(), inputs: ["1": a["out"], "2": v["out"]])
+            p.target("t", j, summary: "")
+            return try p.finish()
+        }
+        let workspace = try Workspace()
+        func reasons(_ pipeline: PipelineDefinition) throws -> [String: [String]] {
+            let plan = try Planner.plan(pipeline, targets: ["t"], index: workspace.store)
+            var result: [String: [String]] = [:]
+            for step in plan.steps { if case let .run(why) = step.decision { result[step.stage.name] = why.map(\.description) } }
+            return result
+        }
+        #expect(try reasons(pipeline())["a"] == ["never built"])
+        try workspace.build(pipeline(), ["t"])
+        #expect(try reasons(pipeline()).isEmpty)
+
+        let changed = try reasons(pipeline(times: 2))
+        #expect(changed["a"] == ["parameter times changed: 1 -> 2"])
+        #expect(changed["j"] == ["waits for a (runs only if that produces different outputs)"])
+
+        ToyCode.shared.set("versioned-a", "v2")
+        #expect(try reasons(pipeline())["v"] == ["code changed: Toy/VersionedA.swift"])
+        ToyCode.shared.reset()
+
+        // a rebuilt alone with new parameters: j's key is now known and its input differs.
+        try workspace.build(pipeline(times: 3), ["a"])
+        #expect(try reasons(pipeline(times: 3))["j"] == ["input '1' changed (from a:out)"])
+
+        _ = try Invalidation.invalidate("a", downstream: false, pipeline: pipeline(times: 3), store: workspace.store)
+        #expect(try reasons(pipeline(times: 3))["a"] == ["its cached result was invalidated or its artifacts are gone"])
+    }
+
+    @Test func invalidateDownstreamRerunsDependents() throws {
+        let workspace = try Workspace()
+        let pipeline = try diamond()
+        try workspace.build(pipeline, ["result"])
+        #expect(try Invalidation.invalidate("ab", downstream: false, pipeline: pipeline, store: workspace.store) == ["ab"])
+        #expect(try workspace.build(pipeline, ["result"]).ran == ["ab"])  // identical rerun: cut off
+        #expect(try Invalidation.invalidate("ab", downstream: true, pipeline: pipeline, store: workspace.store)
+                == ["ab", "parity", "final"])
+        #expect(try workspace.build(pipeline, ["result"]).ran == ["ab", "parity", "final"])
+    }
+
+    @Test func forceRerunsOneStage() throws {
+        let workspace = try Workspace()
+        let pipeline = try diamond()
+        try workspace.build(pipeline, ["result"])
+        #expect(try workspace.build(pipeline, ["result"], force: ["c"]).ran == ["c"])
+    }
+
+    @Test func failingStageSkipsDependentsAndKeepsSiblings() throws {
+        let p = PipelineBuilder()
+        let ok = p.stage("ok", Emit.self, .init(text: "fine"))
+        let bad = p.stage("bad", Explode.self, .init(message: "the loss is NaN"))
+        let after = p.stage("after", Join.self, .init(), inputs: ["1": ok["out"], "2": bad["out"]])
+        p.target("t", after, summary: "")
+        let pipeline = try p.finish()
+        let workspace = try Workspace()
+        let (_, report) = try workspace.build(pipeline, ["t"], keepGoing: true)
+        #expect(!report.succeeded)
+        guard case .skipped(because: "bad") = report.outcomes["after"] else {
+            Issue.record("after should be skipped, is \(String(describing: report.outcomes["after"]))"); return
+        }
+        let message = "\(report.errors[0])"
+        #expect(message.contains("stage 'bad' failed (key "))
+        #expect(message.contains("the loss is NaN"))
+        let logPath = try #require(message.components(separatedBy: "log: ").last)
+        #expect(try String(contentsOfFile: logPath, encoding: .utf8).contains("about to fail"))
+        // The sibling that finished is stored: the next build does not run it again.
+        #expect(try workspace.build(pipeline, ["t"], keepGoing: true).ran == ["bad"])
+    }
+
+    @Test func missingOutputIsAnError() throws {
+        let p = PipelineBuilder()
+        p.target("t", p.stage("f", Forgetful.self, .init()), summary: "")
+        let report = try Workspace().build(p.finish(), ["t"]).report
+        #expect("\(report.errors.first!)" == "stage 'f' finished without writing its outputs: other")
+    }
+
+    @Test func corruptInputBlobIsRecomputed() throws {
+        let workspace = try Workspace()
+        let pipeline = try diamond()
+        let first = try workspace.build(pipeline, ["result"]).report
+        // Flip a byte of ab's stored output, then force its consumer to run.
+        let digest = first.results["ab"]!.outputs["out"]!
+        let blob = try #require(FileManager.default.enumerator(atPath: workspace.store.root.path)?
+            .compactMap { $0 as? String }.first { $0.contains(digest.hex) })
+        let url = workspace.store.root.appendingPathComponent(blob)
+        var bytes = try Data(contentsOf: url)
+        bytes[bytes.count - 1] ^= 0xFF
+        try bytes.write(to: url)
+        let rebuilt = try workspace.build(pipeline, ["result"], force: ["parity"])
+        #expect(rebuilt.report.succeeded, "\(rebuilt.report.errors)")
+        #expect(rebuilt.ran.contains("ab"))
+        #expect(rebuilt.ran.last == "parity")
+    }
+
+    @Test func externalFileInputIsKeyedByContent() throws {
+        let workspace = try Workspace()
+        let file = workspace.root.appendingPathComponent("data.txt")
+        try Data("one".utf8).write(to: file)
+        func pipeline() throws -> PipelineDefinition {
+            let p = PipelineBuilder()
+            p.target("t", p.stage("p", Parity.self, .init(), inputs: ["in": .file(path: file.path)]), summary: "")
+            return try p.finish()
+        }
+        #expect(try workspace.build(pipeline(), ["t"]).ran == ["p"])
+        #expect(try workspace.build(pipeline(), ["t"]).ran == [])
+        try Data("three".utf8).write(to: file)
+        #expect(try workspace.build(pipeline(), ["t"]).ran == ["p"])
+    }
+
+    @Test func parallelJobsGiveTheSameResults() throws {
+        let serial = try Workspace(), parallel = try Workspace()
+        let one = try serial.build(diamond(), ["result"]).report
+        let builder = Builder(pipeline: try diamond(), store: parallel.store, options: BuildOptions(jobs: 4))
+        let two = try builder.build(["result"])
+        #expect(one.results["final"] == two.results["final"])
+    }
+
+    @Test func reproducibilityCheckComparesOutputs() throws {
+        let workspace = try Workspace()
+        try workspace.build(diamond(), ["result"])
+        let comparisons = try ReproducibilityCheck.run("ab", pipeline: diamond(), store: workspace.store)
+        #expect(comparisons.map(\.identical) == [true])
+        let differing = ReproducibilityCheck.compare("w", stored: Data([0, 0, 128, 63]), rerun: Data([0, 0, 0, 64]))
+        #expect(!differing.identical && differing.firstDifference == 2 && differing.maxFloatDifference == 1)
+    }
+}

@@ -1,0 +1,68 @@
+// A `pipe` whose pipeline is made of toy stages, for tests that need real processes: two builds
+// racing on one store, SIGKILL in the middle of a stage, exit codes and messages.
+import Foundation
+import PipeCommandLine
+import Pipeline
+
+/// Writes `text` (from a setting) after sleeping `millis`; fails when `fail` is set.
+struct Produce: StageKind {
+    struct Params: Codable, Sendable { var text: String; var millis: Int; var fail: Bool }
+    static let name = "toy-produce"
+    static let summary = "writes a text after a pause"
+    static let code = CodeFingerprint(files: ["Tests/ToyPipe/main.swift#Produce": "1"])
+    static let outputs = ["out"]
+    static func run(_ params: Params, _ context: StageContext) throws {
+        let steps = max(1, params.millis / 10)
+        for step in 0..<steps {
+            if context.isCancelled { throw CancellationError() }
+            usleep(10_000)
+            context.progress(Double(step + 1), of: Double(steps), "step")
+        }
+        if params.fail { throw StageError.failed("toy failure requested by --set fail=true") }
+        context.log("produced \(params.text)")
+        // Record every real run, so tests can count them across processes.
+        if let path = ProcessInfo.processInfo.environment["TOY_RUN_LOG"] {
+            let handle = FileHandle(forWritingAtPath: path) ?? {
+                _ = FileManager.default.createFile(atPath: path, contents: nil)
+                return FileHandle(forWritingAtPath: path)!
+            }()
+            handle.seekToEndOfFile()
+            handle.write(Data("produce \(params.text)\n".utf8))
+            try? handle.close()
+        }
+        context.write("out", Data(params.text.utf8))
+    }
+}
+
+/// Joins its inputs' bytes in input-name order.
+struct Join: StageKind {
+    struct Params: Codable, Sendable { var separator: String }
+    static let name = "toy-join"
+    static let summary = "joins its inputs"
+    static let code = CodeFingerprint(files: ["Tests/ToyPipe/main.swift#Join": "1"])
+    static let outputs = ["out"]
+    static func run(_ params: Params, _ context: StageContext) throws {
+        let parts = try context.inputNames.map { String(decoding: try context.input($0), as: UTF8.self) }
+        context.write("out", Data(parts.joined(separator: params.separator).utf8))
+    }
+}
+
+PipeMain.run { p in
+    let millis = try p.config.int("millis", 50, "how long each producer sleeps")
+    let fail = try p.config.bool("fail", false, "make producer b fail")
+    let a = p.stage("a", Produce.self, .init(text: try p.config.string("a.text", "alpha", "text of a"), millis: millis, fail: false))
+    let b = p.stage("b", Produce.self, .init(text: "beta", millis: millis, fail: fail))
+    let c = p.stage("c", Produce.self, .init(text: "gamma", millis: millis, fail: false))
+    let ab = p.stage("ab", Join.self, .init(separator: "+"), inputs: ["1": a["out"], "2": b["out"]])
+    let all = p.stage("all", Join.self, .init(separator: " "), inputs: ["1": ab["out"], "2": c["out"]])
+    p.target("toy", all, summary: "everything joined")
+    p.target("toy-c", c, summary: "just c")
+
+    // A wide pipeline for no-op benchmarks: `--set width=200` gives 200 producers and one join.
+    let width = try p.config.int("width", 20, "producers in the `wide` target")
+    var parts: [String: ArtifactRef] = [:]
+    for i in 0..<width {
+        parts[String(format: "%04d", i)] = p.stage("wide.\(i)", Produce.self, .init(text: "\(i)", millis: 0, fail: false))["out"]
+    }
+    p.target("wide", p.stage("wide.all", Join.self, .init(separator: ","), inputs: parts), summary: "many small stages joined")
+}

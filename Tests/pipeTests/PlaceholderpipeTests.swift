@@ -1,4 +1,0 @@
-import Testing
-@testable import pipe
-
-@Test func placeholderpipe() { #expect(true) }

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""No-op build benchmark: pipe vs DVC on the same machine, in one run.
+
+Times, process start to exit, a build in which everything is already cached:
+  - ToyPipe (pipe's command line on toy stages) with 20 and 200 stages,
+  - `dvc repro` of pipelines with 20 and 200 equivalent stages (if `dvc` is installed:
+    pip install dvc),
+  - the shipped pipeline: `pipe build <targets>` and `pipe status` against a store where they
+    are built (PIPE_STORE or ./artifacts), when --shipped is given.
+Prints the median and the best of N runs for each, and the ratios.
+Usage: scripts/bench_noop.py [--runs 15] [--shipped figure-exp2 ...]
+"""
+import argparse, os, shutil, statistics, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RELEASE = os.path.join(ROOT, ".build", "release")
+
+
+def timed(cmd, cwd, env=None, runs=15):
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        times.append(time.perf_counter() - start)
+        if result.returncode != 0:
+            sys.exit(f"{' '.join(cmd)} failed: {result.stderr.decode()}")
+    return statistics.median(times), min(times)
+
+
+def toy(width, runs):
+    work = tempfile.mkdtemp(prefix="pipe-noop-")
+    env = dict(os.environ, PIPE_STORE=os.path.join(work, "store"))
+    cmd = [os.path.join(RELEASE, "ToyPipe"), "build", "wide", "--set", f"width={width}"]
+    subprocess.run(cmd, cwd=work, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    result = timed(cmd, work, env, runs)
+    shutil.rmtree(work)
+    return result
+
+
+def dvc(width, runs):
+    if shutil.which("dvc") is None:
+        return None
+    work = tempfile.mkdtemp(prefix="dvc-noop-")
+    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
+    subprocess.run(["dvc", "init", "-q"], cwd=work, check=True)
+    for i in range(width):
+        subprocess.run(["dvc", "stage", "add", "-q", "-n", f"s{i}", "-o", f"out{i}",
+                        f"echo {i} > out{i}"], cwd=work, check=True, stdout=subprocess.DEVNULL)
+    deps = sum([["-d", f"out{i}"] for i in range(width)], [])
+    subprocess.run(["dvc", "stage", "add", "-q", "-n", "all", *deps, "-o", "all.txt",
+                    "cat " + " ".join(f"out{i}" for i in range(width)) + " > all.txt"],
+                   cwd=work, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["dvc", "repro", "-q"], cwd=work, check=True, stdout=subprocess.DEVNULL)
+    result = timed(["dvc", "repro", "-q"], work, None, runs)
+    shutil.rmtree(work)
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--shipped", nargs="*", default=None,
+                        help="targets of the shipped pipeline, already built in PIPE_STORE / ./artifacts")
+    args = parser.parse_args()
+    subprocess.run(["swift", "build", "-c", "release", "--product", "pipe"], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run(["swift", "build", "-c", "release", "--product", "ToyPipe"], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    print(f"no-op builds, {args.runs} runs each, median (best), process start to exit")
+    for width in (20, 200):
+        ours = toy(width, args.runs)
+        line = f"  {width + 1:4d} stages  pipe {ours[0] * 1000:7.1f} ms ({ours[1] * 1000:.1f})"
+        peer = dvc(width, max(3, args.runs // 3))
+        if peer:
+            line += f"   dvc repro {peer[0] * 1000:7.1f} ms ({peer[1] * 1000:.1f})   dvc/pipe = {peer[0] / ours[0]:.1f}x"
+        else:
+            line += "   (dvc not installed: pip install dvc)"
+        print(line)
+    if args.shipped is not None:
+        targets = args.shipped or ["figure-exp2"]
+        pipe = os.path.join(RELEASE, "pipe")
+        for cmd in (["build", *targets], ["status", *targets]):
+            median, best = timed([pipe, *cmd], ROOT, None, args.runs)
+            print(f"  shipped pipeline: pipe {' '.join(cmd)}: {median * 1000:.1f} ms ({best * 1000:.1f})")
+
+
+if __name__ == "__main__":
+    main()
