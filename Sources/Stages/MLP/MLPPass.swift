@@ -1,0 +1,36 @@
+// Forward and backward passes of one model over a batch held in a Workspace.
+
+/// logits (rows, outputs) of the model with parameters w (P) on ws.input (rows, inputs):
+/// per layer l, a_l = a_{l-1} (rows, in) @ W_l^T (in, out) + b_l, then ReLU except on the last.
+func forward(_ w: UnsafePointer<Float>, _ ws: Workspace, rows: Int) {
+    let shape = ws.shape
+    for l in 0..<shape.layers {
+        let (fanIn, fanOut) = (shape.sizes[l], shape.sizes[l + 1])
+        let input = l == 0 ? ws.input.pointer : ws.activations[l - 1].pointer
+        let output = ws.activations[l].pointer
+        matmulTransposedB(input, w + shape.weightOffset(l), output, m: rows, n: fanOut, k: fanIn)
+        addBias(output, w + shape.biasOffset(l), rows: rows, cols: fanOut)
+        if l < shape.layers - 1 { relu(output, count: rows * fanOut) }
+    }
+}
+
+/// ws.gradient (P) = dLoss/dParameters, given ws.logitsDelta (rows, outputs) = dLoss/dLogits and the
+/// activations of the forward pass. Per layer l, from the last:
+///   dW_l = delta_l^T (out, rows) @ a_{l-1} (rows, in);  db_l = Σ_rows delta_l
+///   delta_{l-1} = (delta_l (rows, out) @ W_l (out, in)) * [a_{l-1} > 0]   (not for l = 0)
+func backward(_ w: UnsafePointer<Float>, _ ws: Workspace, rows: Int) {
+    let shape = ws.shape
+    let g = ws.gradient.pointer
+    for l in stride(from: shape.layers - 1, through: 0, by: -1) {
+        let (fanIn, fanOut) = (shape.sizes[l], shape.sizes[l + 1])
+        let input = l == 0 ? ws.input.pointer : ws.activations[l - 1].pointer
+        let delta = ws.deltas[l].pointer
+        matmulTransposedA(delta, input, g + shape.weightOffset(l), m: fanOut, n: fanIn, k: rows)
+        columnSums(delta, rows: rows, cols: fanOut, g + shape.biasOffset(l))
+        if l > 0 {
+            let previous = ws.deltas[l - 1].pointer
+            matmul(delta, w + shape.weightOffset(l), previous, m: rows, n: fanIn, k: fanOut)
+            reluBackward(previous, activation: ws.activations[l - 1].pointer, count: rows * fanIn)
+        }
+    }
+}

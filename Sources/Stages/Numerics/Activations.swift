@@ -1,0 +1,23 @@
+// Elementwise layer kernels. Plain loops over raw pointers: the optimizer vectorizes them
+// (checked in the release build's assembly), and they are free of copy-on-write checks.
+
+/// z (rows, cols) += bias (cols), row by row.
+@inline(__always)
+func addBias(_ z: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, cols: Int) {
+    for r in 0..<rows {
+        let row = z + r * cols
+        for c in 0..<cols { row[c] += bias[c] }
+    }
+}
+
+/// x (count) = max(x, 0), in place.
+@inline(__always)
+func relu(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    for i in 0..<count { x[i] = x[i] > 0 ? x[i] : 0 }
+}
+
+/// grad (count) *= [activation > 0]: the ReLU gradient, given the ReLU's output.
+@inline(__always)
+func reluBackward(_ grad: UnsafeMutablePointer<Float>, activation: UnsafePointer<Float>, count: Int) {
+    for i in 0..<count { grad[i] = activation[i] > 0 ? grad[i] : 0 }
+}

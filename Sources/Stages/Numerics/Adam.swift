@@ -1,0 +1,36 @@
+import Foundation
+
+/// Adam's hyperparameters (PyTorch defaults but the learning rate).
+public struct AdamSettings: Sendable, Equatable {
+    public var learningRate: Double
+    public var beta1: Double = 0.9
+    public var beta2: Double = 0.999
+    public var epsilon: Double = 1e-8
+    public init(learningRate: Double) { self.learningRate = learningRate }
+}
+
+/// One Adam step `step` (1-based) with PyTorch's semantics (torch.optim.Adam, no weight decay,
+/// no amsgrad) over count parameters w with gradients g and moments m, v (all (count)):
+///   m = lerp(m, g, 1 - β1);  v = β2 v + (1 - β2) g²
+///   w -= (lr / (1 - β1^t)) * m / (sqrt(v) / sqrt(1 - β2^t) + ε)
+/// Scalars are formed in Double as PyTorch does in Python, then rounded to Float. A parameter
+/// whose gradient was always 0 keeps m = v = 0 and so stays bit-identical.
+func adamStep(_ w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
+              m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, count: Int,
+              step: Int, settings: AdamSettings) {
+    let t = Double(step)
+    let stepSize = Float(settings.learningRate / (1 - pow(settings.beta1, t)))
+    let correction2 = Float((1 - pow(settings.beta2, t)).squareRoot())
+    let oneMinusBeta1 = Float(1 - settings.beta1)
+    let beta2 = Float(settings.beta2)
+    let oneMinusBeta2 = Float(1 - settings.beta2)
+    let epsilon = Float(settings.epsilon)
+    for i in 0..<count {
+        let gi = g[i]
+        let mi = m[i] + oneMinusBeta1 * (gi - m[i])
+        let vi = v[i] * beta2 + oneMinusBeta2 * gi * gi
+        m[i] = mi
+        v[i] = vi
+        w[i] -= stepSize * mi / (vi.squareRoot() / correction2 + epsilon)
+    }
+}

@@ -1,0 +1,44 @@
+/// A row-major Float array with a shape, in one 64-byte-aligned allocation it owns.
+///
+/// A class, not a struct of [Float]: kernels take its raw pointer, so hot loops see no copy-on-write
+/// checks and workers can fill disjoint parts of one tensor in parallel.
+public final class Tensor: @unchecked Sendable {
+    public let shape: [Int]
+    public let count: Int
+    public let pointer: UnsafeMutablePointer<Float>
+
+    /// A zero-filled tensor of this shape.
+    public init(shape: [Int]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in \(shape)")
+        self.shape = shape
+        self.count = shape.reduce(1, *)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    /// A tensor holding `values`, which must have shape.product elements.
+    public convenience init(shape: [Int], _ values: [Float]) {
+        self.init(shape: shape)
+        precondition(values.count == count, "Tensor: \(values.count) values for shape \(shape)")
+        values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: count) }
+    }
+
+    deinit { pointer.deallocate() }
+
+    public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
+
+    public var array: [Float] { Array(buffer) }
+
+    /// A copy with its own storage.
+    public func copy() -> Tensor {
+        let result = Tensor(shape: shape)
+        result.pointer.update(from: pointer, count: count)
+        return result
+    }
+
+    public subscript(_ index: Int) -> Float {
+        get { pointer[index] }
+        set { pointer[index] = newValue }
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import Stages
-
-@Test func placeholderStages() { #expect(true) }
