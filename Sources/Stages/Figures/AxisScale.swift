@@ -14,7 +14,7 @@ struct LinearScale {
         var (low, high) = (min(low, high), max(low, high))
         if high - low < 1e-9 { (low, high) = (low - 1, high + 1) }
         let step = Self.niceStep(low, high, maxIntervals: maxIntervals)
-        let first = (low / step - 1e-9).rounded(.down), last = (high / step + 1e-9).rounded(.up)
+        let first = (low / step + 1e-9).rounded(.down), last = (high / step - 1e-9).rounded(.up)
         self.domain = (first * step, last * step)
         self.range = range
         self.ticks = (0...Int(last - first)).map { (first + Double($0)) * step }
