@@ -61,9 +61,13 @@ struct LogScale {
                 if tick >= low * (1 - 1e-9), tick <= high * (1 + 1e-9) { ticks.append(tick) }
             }
         }
+        // The data's ends are labelled too (40 in 1...40) unless a round tick is near them.
+        for end in [low, high] where !ticks.contains(where: { abs(log10($0) - log10(end)) < 0.15 }) {
+            ticks.append(end)
+        }
         self.domain = (low, high)
         self.range = range
-        self.ticks = ticks
+        self.ticks = ticks.sorted()
     }
 
     func position(_ value: Double) -> Double {
