@@ -26,7 +26,7 @@ import Synchronization
 /// lost. A blob is published by writing the compressed frame into tmp/, fsync, rename into
 /// blobs/, fsync of the directory, and only then its index row: a crash leaves at worst an
 /// orphan temp file (swept by gc once no writer holds its flock) or a blob without a row
-/// (re-indexed by put, verify and gc). An action names blobs that exist at record time; a
+/// (re-indexed by the next put of its bytes, or by verify). An action names blobs that exist at record time; a
 /// blob that disappears later (quarantine, a manual rm) makes `action(for:)` a miss, and the
 /// stage reruns.
 ///
@@ -36,8 +36,8 @@ import Synchronization
 /// meta. An index from a newer pipe is refused (`StoreError.newerIndexFormat`); one from an
 /// older pipe, or one that is not SQLite at all, is renamed to `index.sqlite.broken-<time>`
 /// and started over with a warning. Starting over forgets action records, so stages rerun,
-/// but their outputs hash to blobs already on disk and are not written again; verify and gc
-/// re-index blob rows from the files.
+/// but their outputs hash to blobs already on disk and are not written again; verify
+/// re-indexes blob rows from the files (gc drops rows whose file is gone).
 ///
 /// Thread safety: the only mutable state is in SQLite (GRDB's DatabasePool: one writer,
 /// concurrent readers, snapshot isolation) and in the file system (atomic renames,
