@@ -56,7 +56,7 @@ extension ArtifactStore {
 
     private func makeCompressor(size: Int64, path: String) throws -> ZstdCompressor {
         do {
-            return try ZstdCompressor(level: compressionLevel, pledgedSize: size)
+            return try ZstdCompressor(level: compressionLevel, pledgedSize: size, workers: compressionThreads)
         } catch {
             throw StoreError.io(operation: "start compressing (\(error.message))", path: path, errno: ENOMEM)
         }

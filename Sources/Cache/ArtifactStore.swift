@@ -47,6 +47,8 @@ public final class ArtifactStore: Sendable {
     public let root: URL
     /// zstd level for new blobs (1 fast ... 19 small; 3 is zstd's default).
     public let compressionLevel: Int
+    /// zstd worker threads for blobs of 8 MB and more; 0 compresses on the calling thread.
+    public let compressionThreads: Int
     let onWarning: @Sendable (String) -> Void
     let layout: Layout
     let index: Index
@@ -55,10 +57,11 @@ public final class ArtifactStore: Sendable {
 
     /// Opens the store at `root`, creating it if needed. `onWarning` hears about what the store
     /// repaired by itself (a quarantined blob, an index started over).
-    public init(root: URL, compressionLevel: Int = 3,
+    public init(root: URL, compressionLevel: Int = 3, compressionThreads: Int = 2,
                 onWarning: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.root = root.standardizedFileURL
         self.compressionLevel = compressionLevel
+        self.compressionThreads = compressionThreads
         self.onWarning = onWarning
         layout = Layout(root: self.root.path)
         try layout.create()
