@@ -65,42 +65,50 @@ let argument = CommandLine.arguments.dropFirst().first
 let lookupsOnly = argument == "lookups"
 let megabytes = argument.flatMap(Int.init) ?? 256
 let size = megabytes << 20
+let repeats = 3
 if !lookupsOnly {
 print("pipe StoreBenchmark: \(megabytes) MB artifacts, \(ProcessInfo.processInfo.activeProcessorCount) cores")
 print("data: 'weights' = \(size / 4) float32 ~ N(0, 0.05^2) (SplitMix64 seed 42, Box-Muller); 'random' = SplitMix64 seed 7 bytes")
 let datasets = [("weights", normalWeights(count: size / 4, std: 0.05, seed: 42)),
                 ("random", randomBytes(count: size, seed: 7))]
 
+print("best of \(repeats) runs each (the machine is shared); put includes fsync of file and directory")
 print("")
 print("\(pad("data", 8)) \(pad("level", 6)) \(pad("threads", 8)) \(pad("ratio", 7)) \(pad("put MB/s", 9)) \(pad("get MB/s", 9)) \(pad("put file", 9)) restore")
-let configurations = [(1, 2), (3, 0), (3, 2), (9, 2)]
+let configurations = [(1, 0), (3, 0), (3, 2), (9, 0)]   // (3, 0) is the default
 for (name, data) in datasets {
+    let file = freshDirectory("source").appendingPathExtension("bin")
+    try data.write(to: file)
+    defer { try? FileManager.default.removeItem(at: file) }
     for (level, threads) in configurations {
-        let root = freshDirectory("\(name)-\(level)-\(threads)")
-        defer { try? FileManager.default.removeItem(at: root) }
-        let store = try ArtifactStore(root: root, compressionLevel: level, compressionThreads: threads)
-        var digest: Digest!
-        let put = try seconds { digest = try store.put(data) }
-        var restored = Data()
-        let get = try seconds { restored = try store.get(digest) }
-        precondition(restored == data)
-        restored = Data()
-        let ratio = Double(data.count) / Double(store.blobSize(digest)!.stored)
+        var best = (put: Double.infinity, get: Double.infinity, putFile: Double.infinity, restore: Double.infinity)
+        var ratio = 0.0
+        for _ in 0..<repeats {
+            // A fresh store each time: a put of bytes already stored would write nothing.
+            let root = freshDirectory("\(name)-\(level)-\(threads)")
+            defer { try? FileManager.default.removeItem(at: root) }
+            let store = try ArtifactStore(root: root, compressionLevel: level, compressionThreads: threads)
+            var digest: Digest!
+            best.put = min(best.put, try seconds { digest = try store.put(data) })
+            var restored = Data()
+            best.get = min(best.get, try seconds { restored = try store.get(digest) })
+            precondition(restored == data)
+            restored = Data()
+            ratio = Double(data.count) / Double(store.blobSize(digest)!.stored)
 
-        // The streaming paths: a file in, a file out (the engine's outputs).
-        let file = root.appendingPathComponent("artifact.bin")
-        try data.write(to: file)
-        let other = try ArtifactStore(root: root.appendingPathComponent("second"), compressionLevel: level,
-                                      compressionThreads: threads)
-        let putFile = try seconds { _ = try other.put(fileAt: file) }
-        let restore = try seconds { try other.get(digest, to: file) }
+            // The streaming paths: a file in, a file out (how the engine stores outputs).
+            let other = try ArtifactStore(root: root.appendingPathComponent("second"), compressionLevel: level,
+                                          compressionThreads: threads)
+            best.putFile = min(best.putFile, try seconds { _ = try other.put(fileAt: file) })
+            let restoredFile = root.appendingPathComponent("restored.bin")
+            best.restore = min(best.restore, try seconds { try other.get(digest, to: restoredFile) })
+        }
         let mb = Double(data.count) / 1_048_576
+        func rate(_ time: Double) -> String { pad(String(format: "%.0f", mb / time), 9) }
         print("\(pad(name, 8)) \(pad("\(level)", 6)) \(pad("\(threads)", 8)) \(pad(String(format: "%.3f", ratio), 7)) "
-              + "\(pad(String(format: "%.0f", mb / put), 9)) \(pad(String(format: "%.0f", mb / get), 9)) "
-              + "\(pad(String(format: "%.0f", mb / putFile), 9)) \(String(format: "%.0f", mb / restore))")
+              + "\(rate(best.put)) \(rate(best.get)) \(rate(best.putFile)) \(rate(best.restore))")
     }
 }
-
 }
 
 // ---- the no-op build's store work -------------------------------------------------------
