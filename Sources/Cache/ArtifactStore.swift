@@ -39,9 +39,10 @@ import Synchronization
 /// but their outputs hash to blobs already on disk and are not written again; verify
 /// re-indexes blob rows from the files (gc drops rows whose file is gone).
 ///
-/// Thread safety: the only mutable state is in SQLite (GRDB's DatabasePool: one writer,
-/// concurrent readers, snapshot isolation) and in the file system (atomic renames,
-/// content-addressed names, so two writers of one blob write identical bytes).
+/// Thread safety: the only mutable state is in SQLite (one GRDB connection per store that
+/// threads take turns on; WAL between processes, whose writers queue on SQLite's lock for up
+/// to 30 s) and in the file system (atomic renames, content-addressed names, so two writers of
+/// one blob write identical bytes).
 public final class ArtifactStore: Sendable {
     /// The store directory.
     public let root: URL

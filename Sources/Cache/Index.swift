@@ -173,12 +173,16 @@ extension Index {
 
     /// Renames the index (and its WAL, which belongs to it) to `<path>.broken-<timestamp>`.
     /// The shared-memory file is only a cache of the WAL and is removed.
+    ///
+    /// The WAL goes first: killed halfway, we leave the old index without its WAL (the next
+    /// open starts over again), never a fresh index next to an old WAL that SQLite would replay
+    /// into it.
     private static func moveAside(_ path: String) throws -> String {
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
         let aside = "\(path).broken-\(stamp)-\(getpid())"
-        try POSIX.renameFile(path, aside)
-        if (try? POSIX.fileStatus(path + "-wal")) != nil { try POSIX.renameFile(path + "-wal", aside + "-wal") }
         try POSIX.unlinkIfPresent(path + "-shm")
+        if try POSIX.fileStatus(path + "-wal") != nil { try POSIX.renameFile(path + "-wal", aside + "-wal") }
+        try POSIX.renameFile(path, aside)
         return aside
     }
 }

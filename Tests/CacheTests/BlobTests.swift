@@ -59,6 +59,9 @@ import Testing
         try Data("old".utf8).write(to: restored)
         try store.get(digest, to: restored)
         #expect(try Data(contentsOf: restored) == data)
+        // A restored copy is the user's to change, unlike the blob.
+        let mode = try FileManager.default.attributesOfItem(atPath: restored.path)[.posixPermissions] as? Int
+        #expect(mode.map { $0 & 0o200 != 0 } == true)
         #expect(try store.put(fileAt: source) == digest)
     }
 

@@ -93,7 +93,7 @@ import Testing
         let leftover = fixture.root.appendingPathComponent("tmp/4242-killed-writer.tmp")
         try randomBytes(5000).write(to: leftover)
         // A writer still at work holds its temp file's lock: gc must not take it away.
-        let inFlight = try TempFile(directory: fixture.root.path + "/tmp")
+        let inFlight = try TempFile(directory: fixture.root.path + "/tmp", mode: 0o444)
 
         let digest = try store.put(Data("works".utf8))
         #expect(try store.get(digest) == Data("works".utf8))
