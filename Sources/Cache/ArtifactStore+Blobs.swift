@@ -32,22 +32,17 @@ extension ArtifactStore {
         let size = Int64(try POSIX.fileStatus(fd, path: path).st_size)
         let temp = try TempFile(directory: layout.tmp, mode: Self.blobMode)
         let compressor = try makeCompressor(size: size, path: path)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 16)
-        defer { buffer.deallocate() }
         var hasher = DigestHasher()
         var total: Int64 = 0
-        while true {
-            let count = try POSIX.readSome(fd, into: buffer, path: path)
-            let piece = UnsafeRawBufferPointer(rebasing: buffer[..<count])
-            total += Int64(count)
-            // The frame header promised `size` bytes; zstd would refuse any other length.
-            guard count == 0 ? total == size : total <= size else {
-                throw StoreError.fileChangedWhileStoring(path: path)
-            }
+        try POSIX.forEachChunk(of: fd, path: path) { piece in
+            total += Int64(piece.count)
+            guard total <= size else { throw StoreError.fileChangedWhileStoring(path: path) }
             hasher.update(piece)
-            try compress(piece, end: count == 0, with: compressor, into: temp)
-            if count == 0 { break }
+            try compress(piece, end: false, with: compressor, into: temp)
         }
+        // The frame header promised `size` bytes; zstd would refuse any other length.
+        guard total == size else { throw StoreError.fileChangedWhileStoring(path: path) }
+        try compress(UnsafeRawBufferPointer(start: nil, count: 0), end: true, with: compressor, into: temp)
         let digest = hasher.finalize()
         if try indexIfPresent(digest, originalSize: size) {
             temp.discard()
