@@ -26,9 +26,13 @@ import Synchronization
 /// lost. A blob is published by writing the compressed frame into tmp/, fsync, rename into
 /// blobs/, fsync of the directory, and only then its index row: a crash leaves at worst an
 /// orphan temp file (swept by gc once no writer holds its flock) or a blob without a row
-/// (re-indexed by the next put of its bytes, or by verify). An action names blobs that exist at record time; a
-/// blob that disappears later (quarantine, a manual rm) makes `action(for:)` a miss, and the
-/// stage reruns.
+/// (re-indexed by the next put of its bytes, or by verify). SQLite's WAL makes the index
+/// itself crash-safe. An action names blobs that exist at record time; a blob that disappears
+/// later (quarantine, a manual rm) makes `action(for:)` a miss, and the stage reruns.
+///
+/// Key locks are flock(2)s, which the kernel drops when their holder dies, so no lock outlives
+/// a killed build. Lock files stay on disk; gc removes the unheld ones, and `lock` re-checks
+/// after acquiring that its file is still the one at the path.
 ///
 /// Index schema v1 (`PRAGMA user_version`, see IndexSchema.swift): blobs (sizes, times),
 /// actions (one row per stage run, keyed by stage key, inputs/outputs as JSON), heads (the key
@@ -69,50 +73,5 @@ public final class ArtifactStore: Sendable {
         layout = Layout(root: self.root.path)
         try layout.create()
         index = try Index(path: layout.index, lockPath: "\(layout.locks)/index.lock", onWarning: onWarning)
-    }
-}
-
-/// Paths inside a store, computed once.
-struct Layout: Sendable {
-    let root, blobs, tmp, locks, quarantine, index: String
-
-    init(root: String) {
-        self.root = root
-        blobs = root + "/blobs"
-        tmp = root + "/tmp"
-        locks = root + "/locks"
-        quarantine = root + "/quarantine"
-        index = root + "/index.sqlite"
-    }
-
-    /// `blobs/ab/<hex>.zst`: 256 shards keep directories small enough to list and rename in.
-    func blob(_ digest: Digest) -> String { "\(blobs)/\(digest.hex.prefix(2))/\(digest.hex).zst" }
-
-    /// Creates the directories; any failure to do so means the store cannot be written.
-    func create() throws {
-        do {
-            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        } catch {
-            throw StoreError.notWritable(path: root, reason: Self.reason(error))
-        }
-        for directory in [blobs, tmp, locks, quarantine] {
-            do {
-                try POSIX.makeDirectory(directory)
-            } catch StoreError.io(_, let path, let code) {
-                throw StoreError.notWritable(path: path, reason: String(cString: strerror(code)))
-            }
-        }
-        // The directories may all exist already, in a store we cannot write to.
-        if access(root, W_OK) != 0 {
-            throw StoreError.notWritable(path: root, reason: String(cString: strerror(errno)))
-        }
-    }
-
-    private static func reason(_ error: Error) -> String {
-        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-        if let underlying, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        return error.localizedDescription
     }
 }
