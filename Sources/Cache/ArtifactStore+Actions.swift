@@ -17,8 +17,14 @@ extension ArtifactStore {
     /// `action(for:)` of many keys in one read transaction: the no-op build's batch lookup.
     /// Keys with no usable record are absent from the result.
     public func actions(for keys: [Digest]) throws -> [Digest: ActionRecord] {
+        // One statement per 500 keys (SQLite allows 32766 parameters), not one per key.
         let records = try index.read { db in
-            try keys.compactMap { try ActionRow.fetchOne(db, where: "key = ?", [$0.hex]) }
+            try stride(from: 0, to: keys.count, by: 500).flatMap { start in
+                let chunk = keys[start..<min(start + 500, keys.count)]
+                let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                return try ActionRow.fetchAll(db, where: "key IN (\(placeholders))",
+                                              StatementArguments(chunk.map(\.hex)))
+            }
         }
         var found: [Digest: ActionRecord] = [:]
         for record in records where hasBlobs(record) { found[record.key] = record }
@@ -133,8 +139,8 @@ enum ActionRow {
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO actions(\(columns), last_used) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
             .execute(arguments: [
                 action.key.hex, action.stage, action.kind, action.params,
-                try CanonicalJSON.encode(action.inputs.mapValues(\.hex)), action.codeDigest,
-                try CanonicalJSON.encode(action.codeFiles), try CanonicalJSON.encode(action.outputs.mapValues(\.hex)),
+                CanonicalJSON.encode(action.inputs.mapValues(\.hex)), action.codeDigest,
+                CanonicalJSON.encode(action.codeFiles), CanonicalJSON.encode(action.outputs.mapValues(\.hex)),
                 action.started.timeIntervalSinceReferenceDate, action.finished.timeIntervalSinceReferenceDate,
                 action.host, action.pipeVersion, action.log?.hex, lastUsed,
             ])
@@ -157,7 +163,7 @@ enum ActionRow {
                 started: Date(timeIntervalSinceReferenceDate: row[8]),
                 finished: Date(timeIntervalSinceReferenceDate: row[9]),
                 host: row[10], pipeVersion: row[11], log: try (row[12] as String?).map(digest))
-        } catch is DecodingError {
+        } catch is CanonicalJSON.Malformed {
             throw malformed(keyHex)
         }
     }

@@ -4,13 +4,16 @@ import GRDB
 // MARK: - Writing blobs
 
 extension ArtifactStore {
+    /// Blob files are read-only: nothing should ever write to one in place.
+    static let blobMode: mode_t = 0o444
+
     /// Stores `data` and returns its SHA-256. Storing bytes already present writes nothing.
     @discardableResult
     public func put(_ data: Data) throws -> Digest {
         let digest = Digest.of(data)
         // Hash first: a put of known bytes (a rerun that reproduced its output) skips zstd.
         if try indexIfPresent(digest, originalSize: Int64(data.count)) { return digest }
-        let temp = try TempFile(directory: layout.tmp)
+        let temp = try TempFile(directory: layout.tmp, mode: Self.blobMode)
         try data.withUnsafeBytes { bytes in
             let compressor = try makeCompressor(size: Int64(bytes.count), path: layout.tmp)
             try compress(bytes, end: true, with: compressor, into: temp)
@@ -27,24 +30,19 @@ extension ArtifactStore {
         let fd = try POSIX.openFile(path, O_RDONLY)
         defer { close(fd) }
         let size = Int64(try POSIX.fileStatus(fd, path: path).st_size)
-        let temp = try TempFile(directory: layout.tmp)
+        let temp = try TempFile(directory: layout.tmp, mode: Self.blobMode)
         let compressor = try makeCompressor(size: size, path: path)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 16)
-        defer { buffer.deallocate() }
         var hasher = DigestHasher()
         var total: Int64 = 0
-        while true {
-            let count = try POSIX.readSome(fd, into: buffer, path: path)
-            let piece = UnsafeRawBufferPointer(rebasing: buffer[..<count])
-            total += Int64(count)
-            // The frame header promised `size` bytes; zstd would refuse any other length.
-            guard count == 0 ? total == size : total <= size else {
-                throw StoreError.fileChangedWhileStoring(path: path)
-            }
+        try POSIX.forEachChunk(of: fd, path: path) { piece in
+            total += Int64(piece.count)
+            guard total <= size else { throw StoreError.fileChangedWhileStoring(path: path) }
             hasher.update(piece)
-            try compress(piece, end: count == 0, with: compressor, into: temp)
-            if count == 0 { break }
+            try compress(piece, end: false, with: compressor, into: temp)
         }
+        // The frame header promised `size` bytes; zstd would refuse any other length.
+        guard total == size else { throw StoreError.fileChangedWhileStoring(path: path) }
+        try compress(UnsafeRawBufferPointer(start: nil, count: 0), end: true, with: compressor, into: temp)
         let digest = hasher.finalize()
         if try indexIfPresent(digest, originalSize: size) {
             temp.discard()
@@ -56,7 +54,7 @@ extension ArtifactStore {
 
     private func makeCompressor(size: Int64, path: String) throws -> ZstdCompressor {
         do {
-            return try ZstdCompressor(level: compressionLevel, pledgedSize: size)
+            return try ZstdCompressor(level: compressionLevel, pledgedSize: size, workers: compressionThreads)
         } catch {
             throw StoreError.io(operation: "start compressing (\(error.message))", path: path, errno: ENOMEM)
         }
@@ -132,7 +130,7 @@ extension ArtifactStore {
         let file = try openBlob(digest)
         let directory = destination.deletingLastPathComponent().path
         try checkingBlob(file, digest) {
-            let temp = try TempFile(directory: directory, prefix: ".pipe-restore-")
+            let temp = try TempFile(directory: directory, prefix: ".pipe-restore-", mode: 0o644)
             try file.decode(expecting: digest, contentSize: try file.contentSize()) { try temp.write($0) }
             // Not fsynced: a restored copy that a crash loses can be restored again.
             try temp.publish(to: destination.path, durable: false)

@@ -47,13 +47,8 @@ extension ArtifactStore {
     private func hashFile(_ path: String) throws -> Digest {
         let fd = try POSIX.openFile(path, O_RDONLY)
         defer { close(fd) }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
         var hasher = DigestHasher()
-        while true {
-            let count = try POSIX.readSome(fd, into: buffer, path: path)
-            if count == 0 { return hasher.finalize() }
-            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-        }
+        try POSIX.forEachChunk(of: fd, path: path) { hasher.update($0) }
+        return hasher.finalize()
     }
 }

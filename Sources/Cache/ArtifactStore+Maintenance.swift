@@ -94,6 +94,12 @@ extension ArtifactStore {
                 try db.execute(sql: "DELETE FROM blobs WHERE digest = ?", arguments: [blob.digest.hex])
             }
             for blob in doomed { try POSIX.unlinkIfPresent(blob.path) }
+            // Rows of files that went missing (deleted by hand, lost in a crash) go too.
+            let onDisk = Set(plan.blobs.map(\.digest.hex))
+            for hex in try String.fetchAll(db, sql: "SELECT digest FROM blobs") where !onDisk.contains(hex) {
+                if let digest = Digest(hex: hex), contains(digest) { continue }
+                try db.execute(sql: "DELETE FROM blobs WHERE digest = ?", arguments: [hex])
+            }
         }
         if dryRun { try index.read(collect) } else { try index.write(collect) }
         if !dryRun {

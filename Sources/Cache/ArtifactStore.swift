@@ -26,9 +26,13 @@ import Synchronization
 /// lost. A blob is published by writing the compressed frame into tmp/, fsync, rename into
 /// blobs/, fsync of the directory, and only then its index row: a crash leaves at worst an
 /// orphan temp file (swept by gc once no writer holds its flock) or a blob without a row
-/// (re-indexed by put, verify and gc). An action names blobs that exist at record time; a
-/// blob that disappears later (quarantine, a manual rm) makes `action(for:)` a miss, and the
-/// stage reruns.
+/// (re-indexed by the next put of its bytes, or by verify). SQLite's WAL makes the index
+/// itself crash-safe. An action names blobs that exist at record time; a blob that disappears
+/// later (quarantine, a manual rm) makes `action(for:)` a miss, and the stage reruns.
+///
+/// Key locks are flock(2)s, which the kernel drops when their holder dies, so no lock outlives
+/// a killed build. Lock files stay on disk; gc removes the unheld ones, and `lock` re-checks
+/// after acquiring that its file is still the one at the path.
 ///
 /// Index schema v1 (`PRAGMA user_version`, see IndexSchema.swift): blobs (sizes, times),
 /// actions (one row per stage run, keyed by stage key, inputs/outputs as JSON), heads (the key
@@ -36,17 +40,22 @@ import Synchronization
 /// meta. An index from a newer pipe is refused (`StoreError.newerIndexFormat`); one from an
 /// older pipe, or one that is not SQLite at all, is renamed to `index.sqlite.broken-<time>`
 /// and started over with a warning. Starting over forgets action records, so stages rerun,
-/// but their outputs hash to blobs already on disk and are not written again; verify and gc
-/// re-index blob rows from the files.
+/// but their outputs hash to blobs already on disk and are not written again; verify
+/// re-indexes blob rows from the files (gc drops rows whose file is gone).
 ///
-/// Thread safety: the only mutable state is in SQLite (GRDB's DatabasePool: one writer,
-/// concurrent readers, snapshot isolation) and in the file system (atomic renames,
-/// content-addressed names, so two writers of one blob write identical bytes).
+/// Thread safety: the only mutable state is in SQLite (one GRDB connection per store that
+/// threads take turns on; WAL between processes, whose writers queue on SQLite's lock for up
+/// to 30 s) and in the file system (atomic renames, content-addressed names, so two writers of
+/// one blob write identical bytes).
 public final class ArtifactStore: Sendable {
     /// The store directory.
     public let root: URL
     /// zstd level for new blobs (1 fast ... 19 small; 3 is zstd's default).
     public let compressionLevel: Int
+    /// zstd worker threads for blobs of 8 MB and more; 0 (the default) compresses on the
+    /// calling thread. On the 2-core machine pipe was measured on, 2 workers made level-3 puts
+    /// 15-25% slower (see StoreBenchmark); more idle cores may tell otherwise.
+    public let compressionThreads: Int
     let onWarning: @Sendable (String) -> Void
     let layout: Layout
     let index: Index
@@ -55,58 +64,14 @@ public final class ArtifactStore: Sendable {
 
     /// Opens the store at `root`, creating it if needed. `onWarning` hears about what the store
     /// repaired by itself (a quarantined blob, an index started over).
-    public init(root: URL, compressionLevel: Int = 3,
+    public init(root: URL, compressionLevel: Int = 3, compressionThreads: Int = 0,
                 onWarning: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.root = root.standardizedFileURL
         self.compressionLevel = compressionLevel
+        self.compressionThreads = compressionThreads
         self.onWarning = onWarning
         layout = Layout(root: self.root.path)
         try layout.create()
         index = try Index(path: layout.index, lockPath: "\(layout.locks)/index.lock", onWarning: onWarning)
-    }
-}
-
-/// Paths inside a store, computed once.
-struct Layout: Sendable {
-    let root, blobs, tmp, locks, quarantine, index: String
-
-    init(root: String) {
-        self.root = root
-        blobs = root + "/blobs"
-        tmp = root + "/tmp"
-        locks = root + "/locks"
-        quarantine = root + "/quarantine"
-        index = root + "/index.sqlite"
-    }
-
-    /// `blobs/ab/<hex>.zst`: 256 shards keep directories small enough to list and rename in.
-    func blob(_ digest: Digest) -> String { "\(blobs)/\(digest.hex.prefix(2))/\(digest.hex).zst" }
-
-    /// Creates the directories; any failure to do so means the store cannot be written.
-    func create() throws {
-        do {
-            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        } catch {
-            throw StoreError.notWritable(path: root, reason: Self.reason(error))
-        }
-        for directory in [blobs, tmp, locks, quarantine] {
-            do {
-                try POSIX.makeDirectory(directory)
-            } catch StoreError.io(_, let path, let code) {
-                throw StoreError.notWritable(path: path, reason: String(cString: strerror(code)))
-            }
-        }
-        // The directories may all exist already, in a store we cannot write to.
-        if access(root, W_OK) != 0 {
-            throw StoreError.notWritable(path: root, reason: String(cString: strerror(errno)))
-        }
-    }
-
-    private static func reason(_ error: Error) -> String {
-        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-        if let underlying, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        return error.localizedDescription
     }
 }

@@ -8,9 +8,15 @@ public struct Digest: Hashable, Comparable, Codable, Sendable, CustomStringConve
 
     /// Accepts 64 hex characters (either case); nil for anything else.
     public init?(hex: String) {
+        func isLowerHex(_ byte: UInt8) -> Bool { (48...57).contains(byte) || (97...102).contains(byte) }
+        guard hex.utf8.count == 64 else { return nil }
+        // Digests read back from the index are already lowercase: skip the copy.
+        if hex.utf8.allSatisfy(isLowerHex) {
+            self.hex = hex
+            return
+        }
         let lower = hex.lowercased()
-        guard lower.utf8.count == 64, lower.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) })
-        else { return nil }
+        guard lower.utf8.count == 64, lower.utf8.allSatisfy(isLowerHex) else { return nil }
         self.hex = lower
     }
 

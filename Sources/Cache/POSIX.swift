@@ -39,6 +39,18 @@ enum POSIX {
         }
     }
 
+    /// Reads `fd` to its end, handing `body` each piece (valid only during the call).
+    static func forEachChunk(of fd: Int32, path: String, chunkSize: Int = 4 << 20,
+                             _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = try readSome(fd, into: buffer, path: path)
+            if count == 0 { return }
+            try body(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        }
+    }
+
     static func sync(_ fd: Int32, path: String) throws {
         if fsync(fd) != 0 { throw StoreError.io(operation: "fsync", path: path, errno: errno) }
     }

@@ -10,9 +10,10 @@ final class TempFile {
     /// Bytes written so far.
     private(set) var size: Int64 = 0
 
-    init(directory: String, prefix: String = "") throws {
+    /// Creates the file; `mode` is what it will have once published (less the umask).
+    init(directory: String, prefix: String = "", mode: mode_t) throws {
         path = "\(directory)/\(prefix)\(getpid())-\(UUID().uuidString).tmp"
-        fd = try POSIX.openFile(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)
+        fd = try POSIX.openFile(path, O_WRONLY | O_CREAT | O_EXCL, mode: mode)
         do {
             _ = try POSIX.lockFile(fd, LOCK_EX, nonBlocking: true, path: path)
         } catch {

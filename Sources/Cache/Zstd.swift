@@ -25,7 +25,7 @@ final class ZstdCompressor {
 
     /// `pledgedSize` is written into the frame header (readers size their buffer from it) and
     /// zstd fails the frame if the input turns out to have another length.
-    init(level: Int, pledgedSize: Int64, workers: Int = 2) throws(ZstdError) {
+    init(level: Int, pledgedSize: Int64, workers: Int) throws(ZstdError) {
         guard let context = ZSTD_createCCtx() else { throw ZstdError("out of memory") }
         self.context = context
         output = .allocate(byteCount: 1 << 20, alignment: 16)

@@ -5,9 +5,9 @@ import Testing
 @Suite struct BlobTests {
     let fixture = try! StoreFixture()
 
-    @Test(arguments: [0, 1, 1000, 3 << 20, 12 << 20])
-    func roundTrip(size: Int) throws {
-        let store = try fixture.open()
+    @Test(arguments: [0, 1, 1000, 3 << 20, 12 << 20], [0, 2])
+    func roundTrip(size: Int, threads: Int) throws {
+        let store = try fixture.open(threads: threads)
         let data = randomBytes(size, seed: UInt64(size))
         let digest = try store.put(data)
         #expect(digest == Digest.of(data))
@@ -16,9 +16,10 @@ import Testing
         #expect(store.blobSize(digest)?.original == Int64(size))
     }
 
-    @Test func frameHeaderCarriesTheContentSize() throws {
-        let store = try fixture.open()
-        // 12 MB takes the multithreaded path, which must still write the size.
+    @Test(arguments: [0, 2])
+    func frameHeaderCarriesTheContentSize(threads: Int) throws {
+        let store = try fixture.open(threads: threads)
+        // 12 MB takes the multithreaded path (with threads), which must still write the size.
         for data in [compressibleBytes(1000), compressibleBytes(12 << 20)] {
             let digest = try store.put(data)
             let file = try #require(try BlobFile(path: fixture.blobPath(digest)))
@@ -58,6 +59,9 @@ import Testing
         try Data("old".utf8).write(to: restored)
         try store.get(digest, to: restored)
         #expect(try Data(contentsOf: restored) == data)
+        // A restored copy is the user's to change, unlike the blob.
+        let mode = try FileManager.default.attributesOfItem(atPath: restored.path)[.posixPermissions] as? Int
+        #expect(mode.map { $0 & 0o200 != 0 } == true)
         #expect(try store.put(fileAt: source) == digest)
     }
 

@@ -19,8 +19,8 @@ final class StoreFixture: Sendable {
     var root: URL { directory.appendingPathComponent("store") }
 
     /// Opens (or reopens) the store at `root`, collecting its warnings.
-    func open(level: Int = 3) throws -> ArtifactStore {
-        try ArtifactStore(root: root, compressionLevel: level) { [self] message in
+    func open(level: Int = 3, threads: Int = 0) throws -> ArtifactStore {
+        try ArtifactStore(root: root, compressionLevel: level, compressionThreads: threads) { [self] message in
             warnings.withLock { $0.append(message) }
         }
     }

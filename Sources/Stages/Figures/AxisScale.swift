@@ -14,7 +14,7 @@ struct LinearScale {
         var (low, high) = (min(low, high), max(low, high))
         if high - low < 1e-9 { (low, high) = (low - 1, high + 1) }
         let step = Self.niceStep(low, high, maxIntervals: maxIntervals)
-        let first = (low / step - 1e-9).rounded(.down), last = (high / step + 1e-9).rounded(.up)
+        let first = (low / step + 1e-9).rounded(.down), last = (high / step - 1e-9).rounded(.up)
         self.domain = (first * step, last * step)
         self.range = range
         self.ticks = (0...Int(last - first)).map { (first + Double($0)) * step }
@@ -61,9 +61,13 @@ struct LogScale {
                 if tick >= low * (1 - 1e-9), tick <= high * (1 + 1e-9) { ticks.append(tick) }
             }
         }
+        // The data's ends are labelled too (40 in 1...40) unless a round tick is near them.
+        for end in [low, high] where !ticks.contains(where: { abs(log10($0) - log10(end)) < 0.15 }) {
+            ticks.append(end)
+        }
         self.domain = (low, high)
         self.range = range
-        self.ticks = ticks
+        self.ticks = ticks.sorted()
     }
 
     func position(_ value: Double) -> Double {

@@ -1,5 +1,7 @@
 /// A grouped bar chart: one group per category, one bar per series, with error bars.
 public enum BarChart {
+    static let maxBarWidth = 64.0
+
     /// The chart as an SVG document.
     public static func svg(_ chart: Chart) -> String {
         let categories = chart.categories
@@ -17,9 +19,10 @@ public enum BarChart {
         frame.drawReferenceLines(into: &canvas)
 
         let seriesCount = Double(max(chart.series.count, 1))
-        let groupWidth = bands.bandWidth * (chart.series.count > 1 ? 0.8 : 0.6)
-        let gap = chart.series.count > 1 ? min(2, groupWidth / seriesCount * 0.1) : 0
-        let barWidth = groupWidth / seriesCount - gap
+        // Bars stay slim when there are few of them, as in a paper's figure.
+        let gap = chart.series.count > 1 ? min(2, bands.bandWidth * 0.8 / seriesCount * 0.1) : 0
+        let barWidth = min(bands.bandWidth * (chart.series.count > 1 ? 0.8 : 0.6) / seriesCount - gap, Self.maxBarWidth)
+        let groupWidth = (barWidth + gap) * seriesCount
         let baseline = frame.y.position(max(frame.y.domain.low, min(0, frame.y.domain.high)))
         let capHalf = min(barWidth * 0.18, 5)
         var published: [(Double, Double)] = []
@@ -32,7 +35,7 @@ public enum BarChart {
                 let top = frame.y.position(point.y)
                 canvas.rect(left, min(top, baseline), barWidth, abs(baseline - top), fill: Palette.colour(s),
                             extra: [("data-label", point.label), ("data-value", NumberFormat.decimal(point.y, decimals: 4))])
-                if let low = point.low, let high = point.high, low.isFinite, high.isFinite {
+                if let low = point.low, let high = point.high, low.isFinite, high.isFinite, high > low {
                     let (y1, y2) = (frame.y.position(low), frame.y.position(high))
                     canvas.line(center, y1, center, y2, stroke: Palette.errorBar, width: 1.2)
                     canvas.line(center - capHalf, y1, center + capHalf, y1, stroke: Palette.errorBar, width: 1.2)

@@ -9,7 +9,10 @@ struct ChartFrame {
     }
 
     /// How x tick labels are set: straight (possibly wrapped to several lines) or rotated.
-    enum XLabelStyle: Equatable { case straight(lines: [[String]]), rotated }
+    enum XLabelStyle: Equatable { case straight(lines: [[String]]), rotated(labels: [String]) }
+
+    /// Rotated labels longer than this are shortened with an ellipsis (the CSV has them whole).
+    static let maxRotatedWidth = 150.0
 
     static let titleSize = 16.0
     static let axisLabelSize = 13.0
@@ -46,7 +49,7 @@ struct ChartFrame {
         let extent = chart.yExtent
         let provisional = LinearScale(covering: chart.yMin ?? extent.low, chart.yMax ?? extent.high, range: (0, 1))
         let tickWidth = provisional.ticks.map { TextMetrics.width(provisional.label($0), size: Self.tickLabelSize) }.max() ?? 0
-        let left = p + (chart.yLabel.isEmpty ? 0 : Self.axisLabelSize + 10) + tickWidth + Self.tickLength + 6
+        var left = p + (chart.yLabel.isEmpty ? 0 : Self.axisLabelSize + 10) + tickWidth + Self.tickLength + 6
         let right = chart.width - p - 6
 
         // X labels: straight if each fits its slot (wrapping at spaces up to 3 lines), else rotated.
@@ -61,15 +64,27 @@ struct ChartFrame {
             xLabelStyle = .straight(lines: wrapped)
             labelsHeight = Double(wrapped.map(\.count).max() ?? 1) * lineHeight
         } else {
-            xLabelStyle = .rotated
-            let longest = xLabels.map { TextMetrics.width($0, size: Self.tickLabelSize) }.max() ?? 0
+            let shortened = xLabels.map { Self.shortened($0, maxWidth: Self.maxRotatedWidth) }
+            xLabelStyle = .rotated(labels: shortened)
+            let longest = shortened.map { TextMetrics.width($0, size: Self.tickLabelSize) }.max() ?? 0
             let angle = abs(Self.rotation) * Double.pi / 180
             labelsHeight = longest * sin(angle) + Self.tickLabelSize * cos(angle)
+            // The first label runs left of its tick: widen the margin so it stays on the canvas.
+            let firstReach = TextMetrics.width(shortened[0], size: Self.tickLabelSize) * cos(angle)
+            left = max(left, p + firstReach - xSlot(right - left) / 2)
         }
         var bottom = chart.height - p - labelsHeight - Self.tickLength - 6
         if !chart.xLabel.isEmpty { bottom -= Self.axisLabelSize + 10 }
         plot = Rect(left: left, top: top, right: right, bottom: bottom)
         y = LinearScale(covering: chart.yMin ?? extent.low, chart.yMax ?? extent.high, range: (bottom, top))
+    }
+
+    /// `text` cut at a word or character boundary to fit `maxWidth`, with an ellipsis.
+    static func shortened(_ text: String, maxWidth: Double) -> String {
+        guard TextMetrics.width(text, size: tickLabelSize) > maxWidth else { return text }
+        var kept = text
+        while !kept.isEmpty, TextMetrics.width(kept + "…", size: tickLabelSize) > maxWidth { kept.removeLast() }
+        return kept.trimmingCharacters(in: .whitespaces) + "…"
     }
 
     /// Title, legend, gridlines and reference lines: everything under the data.
@@ -80,7 +95,8 @@ struct ChartFrame {
         }
         if !legend.rows.isEmpty {
             legend.draw(into: &canvas, centerX: (plot.left + plot.right) / 2,
-                        top: Self.padding + Double(titleLines.count) * Self.titleSize * 1.25 + 6)
+                        top: Self.padding + Double(titleLines.count) * Self.titleSize * 1.25 + 6,
+                        bounds: (Self.padding, chart.width - Self.padding))
         }
         canvas.beginGroup([("class", "grid")])
         for tick in y.ticks where tick != y.domain.low {
@@ -122,8 +138,8 @@ struct ChartFrame {
                     canvas.text(line, x: tick.position, y: labelTop + Self.tickLabelSize * (0.85 + 1.2 * Double(k)),
                                 size: Self.tickLabelSize, anchor: .middle)
                 }
-            case .rotated:
-                canvas.text(tick.label, x: tick.position + 3, y: labelTop + Self.tickLabelSize * 0.7,
+            case let .rotated(labels):
+                canvas.text(i < labels.count ? labels[i] : tick.label, x: tick.position + 3, y: labelTop + Self.tickLabelSize * 0.7,
                             size: Self.tickLabelSize, anchor: .end, rotate: Self.rotation)
             }
         }

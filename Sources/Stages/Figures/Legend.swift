@@ -47,12 +47,13 @@ struct Legend {
         symbolWidth + symbolGap + TextMetrics.width(entry.label, size: fontSize)
     }
 
-    /// Draws the rows centred on `centerX`, the first row's middle at `top + rowHeight / 2`.
-    func draw(into canvas: inout SVGCanvas, centerX: Double, top: Double) {
+    /// Draws the rows centred on `centerX` but kept within `bounds`, the first row's middle at
+    /// `top + rowHeight / 2`.
+    func draw(into canvas: inout SVGCanvas, centerX: Double, top: Double, bounds: (Double, Double)) {
         canvas.beginGroup([("class", "legend")])
         for (r, row) in rows.enumerated() {
             let total = row.map(Self.width(of:)).reduce(0, +) + Self.entryGap * Double(row.count - 1)
-            var x = centerX - total / 2
+            var x = max(bounds.0, min(centerX - total / 2, bounds.1 - total))
             let middle = top + (Double(r) + 0.5) * Self.rowHeight
             for entry in row {
                 Self.drawSymbol(entry.symbol, into: &canvas, x: x, middle: middle)

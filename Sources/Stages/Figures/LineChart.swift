@@ -62,7 +62,7 @@ public enum LineChart {
             }
             canvas.beginGroup([("class", "series"), ("data-series", series.name)])
             for (x, point) in placed {
-                guard let low = point.low, let high = point.high, low.isFinite, high.isFinite else { continue }
+                guard let low = point.low, let high = point.high, low.isFinite, high.isFinite, high > low else { continue }
                 let (y1, y2) = (frame.y.position(low), frame.y.position(high))
                 canvas.line(x, y1, x, y2, stroke: colour, width: 1.3)
                 canvas.line(x - 4, y1, x + 4, y1, stroke: colour, width: 1.3)

@@ -11,7 +11,7 @@ enum NumberFormat {
         guard scaled < 9.0e15 else { return String(value) }
         let units = UInt64(scaled)
         let whole = units / UInt64(scale)
-        var fraction = String(units % UInt64(scale))
+        var fraction = decimals == 0 ? "" : String(units % UInt64(scale))
         fraction = String(repeating: "0", count: max(0, decimals - fraction.count)) + fraction
         if !fixed { while fraction.hasSuffix("0") { fraction.removeLast() } }
         let sign = value < 0 && units != 0 ? "-" : ""

@@ -31,8 +31,9 @@ struct TrainingSchedule {
 /// RandomStream(seed, shuffle, m, e)), in batches of batchSize, with one Adam step per batch; the
 /// Adam step count runs on across stages. So training 0 -> 10 and 0 -> 5 -> 10 give the same bits.
 /// Models are independent (their losses only add), so workers train different models at once.
+/// `workers` never changes the result, only the speed.
 func train(_ state: TrainingState, _ objective: some TrainingObjective, _ schedule: TrainingSchedule,
-           context: StageContext, label: String) throws {
+           context: StageContext, label: String, workers: Int = BLAS.threads) throws {
     let models = state.models, samples = objective.samples, batch = schedule.batchSize
     let perEpoch = schedule.batchesPerEpoch(samples: samples)
     let firstEpoch = state.epochsDone
@@ -40,7 +41,7 @@ func train(_ state: TrainingState, _ objective: some TrainingObjective, _ schedu
     guard units > 0 else { return }
     try BLAS.ensureLoaded()
 
-    let workers = min(BLAS.threads, models)
+    let workers = max(1, min(workers, models))
     let workspaces = (0..<workers).map { _ in Workspace(shape: state.shape, batch: batch) }
     let orders = UnsafeMutablePointer<Int32>.allocate(capacity: models * samples)
     defer { orders.deallocate() }

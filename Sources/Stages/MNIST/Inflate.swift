@@ -42,40 +42,47 @@ public enum Inflate {
     /// Decompresses a gzip file: every member (concatenated gzip streams are one file), each
     /// checked against its CRC-32 and size trailer.
     public static func gunzip(_ bytes: [UInt8]) throws -> [UInt8] {
-        var output: [UInt8] = []
-        var position = 0
-        repeat {
-            let start = output.count
-            position = try skipGzipHeader(bytes, from: position)
-            // The last member's trailer holds its size mod 2^32: a good first capacity.
-            if start == 0, bytes.count >= 4 {
-                let n = bytes.count
-                let hint = Int(UInt32(bytes[n - 4]) | UInt32(bytes[n - 3]) << 8
-                               | UInt32(bytes[n - 2]) << 16 | UInt32(bytes[n - 1]) << 24)
-                output.reserveCapacity(min(hint, 1 << 30))
-            }
-            var decoder = Inflater(input: bytes, position: position, output: output)
-            try decoder.run()
-            output = decoder.output
-            position = decoder.bytePositionAfterStream()
-            guard position + 8 <= bytes.count else { throw InflateError.truncated }
-            let crc = readLE32(bytes, position), size = readLE32(bytes, position + 4)
-            position += 8
-            let actualCRC = CRC32.checksum(output[start...])
-            guard actualCRC == crc else { throw InflateError.checksumMismatch(expected: crc, actual: actualCRC) }
-            let actualSize = UInt32(truncatingIfNeeded: output.count - start)
-            guard actualSize == size else { throw InflateError.sizeMismatch(expected: size, actual: actualSize) }
-            // Some writers pad a file with zeros after the last member.
-            while position < bytes.count, bytes[position] == 0 { position += 1 }
-        } while position < bytes.count
-        return output
+        // The last member's trailer holds its size mod 2^32: a good first capacity.
+        var hint = 1 << 16
+        if bytes.count >= 4 {
+            let n = bytes.count
+            hint = max(hint, min(1 << 30, Int(UInt32(bytes[n - 4]) | UInt32(bytes[n - 3]) << 8
+                                              | UInt32(bytes[n - 2]) << 16 | UInt32(bytes[n - 1]) << 24)))
+        }
+        var output = OutputBuffer(capacity: hint)
+        defer { output.free() }
+        try bytes.withUnsafeBufferPointer { input in
+            var position = 0
+            repeat {
+                let start = output.count
+                position = try skipGzipHeader(bytes, from: position)
+                var decoder = Inflater(input: input, position: position)
+                try decoder.run(into: &output)
+                position = decoder.bytePositionAfterStream()
+                guard position + 8 <= bytes.count else { throw InflateError.truncated }
+                let crc = readLE32(bytes, position), size = readLE32(bytes, position + 4)
+                position += 8
+                let member = UnsafeBufferPointer(start: output.base + start, count: output.count - start)
+                let actualCRC = CRC32.checksum(member)
+                guard actualCRC == crc else { throw InflateError.checksumMismatch(expected: crc, actual: actualCRC) }
+                let actualSize = UInt32(truncatingIfNeeded: member.count)
+                guard actualSize == size else { throw InflateError.sizeMismatch(expected: size, actual: actualSize) }
+                // Some writers pad a file with zeros after the last member.
+                while position < bytes.count, bytes[position] == 0 { position += 1 }
+            } while position < bytes.count
+        }
+        return output.array()
     }
 
     /// Decompresses a raw DEFLATE stream (no gzip or zlib wrapper).
     public static func inflate(_ bytes: [UInt8]) throws -> [UInt8] {
-        var decoder = Inflater(input: bytes, position: 0, output: [])
-        try decoder.run()
-        return decoder.output
+        var output = OutputBuffer(capacity: max(1 << 16, bytes.count * 4))
+        defer { output.free() }
+        try bytes.withUnsafeBufferPointer { input in
+            var decoder = Inflater(input: input, position: 0)
+            try decoder.run(into: &output)
+        }
+        return output.array()
     }
 
     /// Returns the offset of the deflate data after the member header at `start` (RFC 1952 §2.3).
@@ -148,19 +155,77 @@ struct HuffmanTable {
     }
 }
 
-/// The DEFLATE decoder state: input bits, the output so far (which is also the window).
+/// The decompressed bytes so far, which are also the window back-references read from.
+///
+/// A raw growable buffer rather than an Array: copies and appends stay plain memory operations,
+/// which keeps decoding fast even in unoptimized (debug) builds.
+struct OutputBuffer {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 1)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    /// Makes room for `extra` more bytes.
+    @inline(__always)
+    mutating func reserve(_ extra: Int) {
+        guard count + extra > capacity else { return }
+        let grown = max(capacity * 2, count + extra)
+        let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
+        larger.initialize(from: base, count: count)
+        base.deallocate()
+        base = larger
+        capacity = grown
+    }
+
+    /// Appends one byte; room must have been reserved.
+    @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        base[count] = byte
+        count += 1
+    }
+
+    /// Appends `bytes`.
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        reserve(bytes.count)
+        if let source = bytes.baseAddress { (base + count).initialize(from: source, count: bytes.count) }
+        count += bytes.count
+    }
+
+    /// Appends `length` bytes starting `distance` back; they may overlap what is being written
+    /// (distance 1 repeats the last byte). Room must have been reserved.
+    @inline(__always)
+    mutating func copyMatch(length: Int, distance: Int) {
+        let target = base + count
+        let source = target - distance
+        if distance >= length {
+            target.initialize(from: source, count: length)
+        } else {
+            for i in 0..<length { target[i] = source[i] }
+        }
+        count += length
+    }
+
+    func array() -> [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    func free() { base.deallocate() }
+}
+
+/// The DEFLATE decoder state: where it is in the input and the bits buffered from it.
 struct Inflater {
-    let input: [UInt8]
+    let input: UnsafeBufferPointer<UInt8>
     var position: Int
-    var output: [UInt8]
     /// Buffered input bits, LSB first; `bitCount` of them are valid.
     var bitBuffer: UInt64 = 0
     var bitCount = 0
     /// Zero bytes appended past the end of the input to fill the buffer; using any is truncation.
     var paddingBytes = 0
 
-    init(input: [UInt8], position: Int, output: [UInt8]) {
-        self.input = input; self.position = position; self.output = output
+    init(input: UnsafeBufferPointer<UInt8>, position: Int) {
+        self.input = input; self.position = position
     }
 
     private static let lengthBase: [Int] = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,
@@ -179,16 +244,16 @@ struct Inflater {
         + [UInt8](repeating: 7, count: 24) + [UInt8](repeating: 8, count: 8))
     private static let fixedDistances = try! HuffmanTable(lengths: [UInt8](repeating: 5, count: 30))
 
-    mutating func run() throws {
+    mutating func run(into output: inout OutputBuffer) throws {
         var last = false
         while !last {
             last = try bits(1) == 1
             switch try bits(2) {
-            case 0: try storedBlock()
-            case 1: try codedBlock(Self.fixedLiterals, Self.fixedDistances)
+            case 0: try storedBlock(into: &output)
+            case 1: try codedBlock(Self.fixedLiterals, Self.fixedDistances, into: &output)
             case 2:
                 let (literals, distances) = try dynamicTables()
-                try codedBlock(literals, distances)
+                try codedBlock(literals, distances, into: &output)
             default: throw InflateError.invalidBlockType
             }
         }
@@ -225,14 +290,17 @@ struct Inflater {
         if bitCount < 15 { refill() }
         let entry = Int(table.entries[Int(bitBuffer & ((1 << UInt64(table.maxLength)) - 1))])
         let length = entry & 15
-        guard length != 0 else { throw InflateError.invalidSymbol }
+        guard length != 0 else {
+            // Bits that run into the zero padding past the input mean the input ended early.
+            throw bitCount - paddingBytes * 8 < table.maxLength ? InflateError.truncated : .invalidSymbol
+        }
         bitBuffer >>= UInt64(length)
         bitCount -= length
         guard paddingBytes * 8 <= bitCount else { throw InflateError.truncated }
         return entry >> 4
     }
 
-    private mutating func storedBlock() throws {
+    private mutating func storedBlock(into output: inout OutputBuffer) throws {
         // Skip to a byte boundary; then LEN and NLEN, then LEN raw bytes.
         _ = try bits(bitCount % 8)
         let length = try bits(16), complement = try bits(16)
@@ -241,7 +309,7 @@ struct Inflater {
         position -= bitCount / 8
         bitBuffer = 0; bitCount = 0; paddingBytes = 0
         guard position + length <= input.count else { throw InflateError.truncated }
-        output.append(contentsOf: input[position..<(position + length)])
+        output.append(UnsafeBufferPointer(rebasing: input[position..<(position + length)]))
         position += length
     }
 
@@ -274,8 +342,11 @@ struct Inflater {
                 try HuffmanTable(lengths: Array(lengths[literalCount...])))
     }
 
-    private mutating func codedBlock(_ literals: HuffmanTable, _ distances: HuffmanTable) throws {
+    private mutating func codedBlock(_ literals: HuffmanTable, _ distances: HuffmanTable,
+                                     into output: inout OutputBuffer) throws {
         while true {
+            // The longest match is 258 bytes: reserving that once per symbol covers both cases.
+            output.reserve(258)
             let symbol = try decode(literals)
             if symbol < 256 {
                 output.append(UInt8(truncatingIfNeeded: symbol))
@@ -291,18 +362,7 @@ struct Inflater {
             guard distance <= output.count else {
                 throw InflateError.distanceTooFar(distance: distance, available: output.count)
             }
-            copyMatch(length: length, distance: distance)
-        }
-    }
-
-    /// Appends `length` bytes starting `distance` back; they may overlap what is being written.
-    @inline(__always)
-    private mutating func copyMatch(length: Int, distance: Int) {
-        let start = output.count - distance
-        if distance >= length {
-            output.append(contentsOf: output[start..<(start + length)])
-        } else {
-            for i in 0..<length { output.append(output[start + i]) }
+            output.copyMatch(length: length, distance: distance)
         }
     }
 }
