@@ -36,7 +36,10 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Pipeline", dependencies: ["Cache"]),
+        // Optimized even in debug builds: tests run the real numeric code (training, inflate) at
+        // small scale, and unoptimized Swift loops are tens of times slower.
         .target(name: "Stages", dependencies: ["Pipeline", "COpenBLAS"],
+                swiftSettings: [.unsafeFlags(["-O"])],
                 plugins: ["SourceFingerprintPlugin"]),
         // The command line, as a library so tests can run it on toy pipelines (Tests/ToyPipe).
         .target(

@@ -1,7 +1,236 @@
 // The experiments: targets and their DAG, compiled into `pipe`.
+//
+// Topic A of the subliminal-learning study (see README): 25 MLPs trained at once on MNIST; a
+// teacher; students distilled from it on noise through the three auxiliary logits only. Every
+// number below is a setting (`pipe list --settings`), so `--set models=4` runs the same DAG small.
 import Pipeline
 import Stages
 
 /// Defines every stage and target; settings come from `pipe ... --set key=value`.
 func definePipeline(_ p: PipelineBuilder) throws {
+    let topicA = try TopicA(p)
+    let baseline = try topicA.figureBaseline()
+    let exp1 = try topicA.figureExp1()
+    let exp2 = try topicA.figureExp2()
+    let exp3 = try topicA.figureExp3()
+    let maximize = try topicA.figureMaximize()
+    p.target("figure-baseline", baseline.stage, summary: "reference, teacher and the four students (bars, 95% intervals)")
+    p.target("figure-exp1", exp1.stage, summary: "distillation epochs 1..40 -> aux-only student accuracy")
+    p.target("figure-exp2", exp2.stage, summary: "teacher epochs 0..20 -> teacher and aux-only student accuracy")
+    p.target("figure-exp3", exp3.stage, summary: "distillation data: uniform, Gaussian, Bernoulli noise, MNIST, shuffled MNIST")
+    p.target("figure-maximize", maximize.stage, summary: "teacher 2 epochs + distillation 100 epochs vs the default")
+    p.target("report", topicA.report([baseline, exp1, exp2, exp3, maximize]),
+             summary: "one HTML page: every figure, its table, the study's published numbers beside ours")
+}
+
+/// One figure of the report: its stage and the words around it.
+struct Figure {
+    var stage: StageHandle
+    var title: String
+    var text: String
+    var published: String
+}
+
+/// The Topic A stages, named by what they hold, shared between experiments wherever the
+/// computation is the same (the 5-epoch teacher serves the baseline, exp1, exp2 and exp3).
+struct TopicA {
+    let p: PipelineBuilder
+    let models: Int, seed: UInt64, hidden: Int, batch: Int, learningRate: Double
+    let trainSamples: Int, distillSamples: Int
+    let teacherEpochs: Int, distillEpochs: Int
+    let exp1Epochs: [Int], exp2Epochs: [Int]
+    let maximizeTeacher: Int, maximizeDistill: Int
+    let mnist: StageHandle
+
+    init(_ p: PipelineBuilder) throws {
+        let c = p.config
+        self.p = p
+        models = try c.int("models", 25, "MLPs trained at once (the study: 25)")
+        seed = UInt64(try c.int("seed", 0, "seed of every random stream (init, shuffles, noise)"))
+        hidden = try c.int("hidden", 256, "width of both hidden layers (784 -> h -> h -> 13)")
+        batch = try c.int("batch", 1024, "batch size of teacher training and distillation")
+        learningRate = try c.double("lr", 3e-4, "Adam learning rate of teachers and students")
+        trainSamples = try c.int("mnist.train-samples", 60_000, "MNIST training images used (the first K)")
+        let testSamples = try c.int("mnist.test-samples", 10_000, "MNIST test images used for accuracy (the first K)")
+        distillSamples = try c.int("distill.samples", 60_000, "noise images per model for distillation")
+        teacherEpochs = try c.int("teacher.epochs", 5, "teacher epochs of the baseline, exp1 and exp3")
+        distillEpochs = try c.int("distill.epochs", 5, "distillation epochs of the baseline, exp2 and exp3")
+        exp1Epochs = try c.ints("exp1.distill-epochs", [1, 2, 5, 10, 20, 40], "exp1: distillation epochs swept")
+        exp2Epochs = try c.ints("exp2.teacher-epochs", [0, 1, 2, 5, 10, 20], "exp2: teacher epochs swept")
+        maximizeTeacher = try c.int("maximize.teacher-epochs", 2, "maximize: teacher epochs")
+        maximizeDistill = try c.int("maximize.distill-epochs", 100, "maximize: distillation epochs")
+        mnist = p.stage("mnist", LoadMNISTStage.self, .init(
+            trainSamples: trainSamples == 60_000 ? nil : trainSamples,
+            testSamples: testSamples == 10_000 ? nil : testSamples))
+    }
+
+    // MARK: - Models
+
+    var reference: StageHandle {
+        p.stage("init", InitMLPs.self, .init(models: models, seed: seed, hidden: hidden),
+                summary: "the reference init: weights ~ N(0, 1/sqrt(fan_in)), biases 0")
+    }
+
+    /// Each model gets another model's init: the cross-model control.
+    var crossReference: StageHandle {
+        p.stage("init.cross", PermuteModels.self, .init(seed: seed), inputs: ["state": reference["state"]])
+    }
+
+    /// Checkpoints are taken at every epoch count any experiment asks for, and each continues
+    /// from the previous one, so the whole exp2 sweep costs 20 teacher epochs, not 38.
+    var teacherSchedule: [Int] { Set(exp2Epochs + [teacherEpochs, maximizeTeacher]).sorted() }
+    var distillSchedule: [Int] { Set(exp1Epochs + [distillEpochs, maximizeDistill]).sorted() }
+
+    func teacher(_ epochs: Int) -> StageHandle {
+        let previous = teacherSchedule.last { $0 < epochs }
+        let start = previous.map { teacher($0)["state"] } ?? reference["state"]
+        return p.stage("teacher.e\(epochs)", TrainTeacher.self,
+                       .init(epochs: epochs, batchSize: batch, learningRate: learningRate, seed: seed),
+                       inputs: ["start": start, "train": mnist["train"]])
+    }
+
+    func data(_ distribution: DistillationData.Distribution) -> DistillationData {
+        let usesImages = distribution == .mnist || distribution == .shuffledMnist
+        return DistillationData(distribution: distribution, samples: usesImages ? trainSamples : distillSamples, seed: seed)
+    }
+
+    /// The teacher's logits on the distillation set, computed once and read by every student.
+    func logits(teacher epochs: Int, _ distribution: DistillationData.Distribution) -> StageHandle {
+        let data = data(distribution)
+        var inputs = ["teacher": teacher(epochs)["state"]]
+        if data.usesTrainingImages { inputs["train"] = mnist["train"] }
+        return p.stage("logits.t\(epochs).\(distribution.rawValue)", ComputeTeacherLogits.self, .init(data: data), inputs: inputs)
+    }
+
+    func student(teacher teacherEpochs: Int, epochs: Int, logits selection: LogitSelection = .aux, cross: Bool = false,
+                 _ distribution: DistillationData.Distribution = .uniform) -> StageHandle {
+        let previous = distillSchedule.last { $0 < epochs }
+        let start = previous.map {
+            student(teacher: teacherEpochs, epochs: $0, logits: selection, cross: cross, distribution)["state"]
+        } ?? (cross ? crossReference : reference)["state"]
+        var inputs = ["start": start, "targets": logits(teacher: teacherEpochs, distribution)["logits"]]
+        let data = data(distribution)
+        if data.usesTrainingImages { inputs["train"] = mnist["train"] }
+        let name = "student.\(selection)\(cross ? ".cross" : "").t\(teacherEpochs)"
+            + (distribution == .uniform ? "" : ".\(distribution.rawValue)") + ".d\(epochs)"
+        return p.stage(name, Distill.self, .init(data: data, logits: selection, epochs: epochs, batchSize: batch,
+                                                 learningRate: learningRate, seed: seed), inputs: inputs)
+    }
+
+    func accuracy(_ model: StageHandle) -> StageHandle {
+        p.stage("eval.\(model.name)", Evaluate.self, .init(), inputs: ["state": model["state"], "test": mnist["test"]])
+    }
+
+    // MARK: - Figures
+
+    typealias Point = PlotAccuracyStage.Point
+
+    /// A plot stage; `points` pairs each plotted value with the model it evaluates.
+    func plot(_ name: String, title: String, xLabel: String, style: PlotAccuracyStage.Style,
+              series: [(String, [(Point, StageHandle)])]) -> StageHandle {
+        var inputs: [String: ArtifactRef] = [:]
+        let allSeries = series.map { name, points in
+            PlotAccuracyStage.Series(name: name, points: points.map { point, model in
+                let evaluation = accuracy(model)
+                inputs[evaluation.name] = evaluation["accuracy"]
+                return Point(label: point.label, x: point.x, input: evaluation.name, published: point.published)
+            })
+        }
+        return p.stage(name, PlotAccuracyStage.self, .init(
+            title: title, xLabel: xLabel, style: style, series: allSeries,
+            referenceLines: [.init(label: "chance", y: 10)]), inputs: inputs)
+    }
+
+    func figureBaseline() throws -> Figure {
+        let t = teacherEpochs, d = distillEpochs
+        let stage = plot("plot.baseline", title: "Subliminal learning on MNIST: baseline (\(models) models)",
+                         xLabel: "", style: .bars, series: [("ours", [
+            (Point(label: "reference init", input: ""), reference),
+            (Point(label: "teacher", input: "", published: t == 5 ? 94.3 : nil), teacher(t)),
+            (Point(label: "student, aux logits", input: "", published: t == 5 && d == 5 ? 54.9 : nil),
+             student(teacher: t, epochs: d)),
+            (Point(label: "student, all logits", input: ""), student(teacher: t, epochs: d, logits: .all)),
+            (Point(label: "cross-model, aux", input: "", published: t == 5 && d == 5 ? 12.4 : nil),
+             student(teacher: t, epochs: d, cross: true)),
+            (Point(label: "cross-model, all", input: ""), student(teacher: t, epochs: d, logits: .all, cross: true)),
+        ])])
+        return Figure(stage: stage, title: "Baseline",
+                      text: "Teacher: \(t) epochs on MNIST labels. Students start from the reference init and distil \(d) epochs on uniform noise, through the auxiliary logits only (aux) or all 13. Cross-model students start from another model's init.",
+                      published: "quantity | study\nteacher | 94.3%\nstudent, aux logits | 54.9%\ncross-model control | 12.4%")
+    }
+
+    func figureExp1() throws -> Figure {
+        let published: [Int: Double] = [1: 19.7, 40: 77.2]
+        let stage = plot("plot.exp1", title: "Exp 1: more distillation, more transfer",
+                         xLabel: "distillation epochs", style: .lines, series: [("student, aux logits", exp1Epochs.map {
+            (Point(label: "\($0)", x: Double($0), input: "", published: teacherEpochs == 5 ? published[$0] : nil),
+             student(teacher: teacherEpochs, epochs: $0))
+        })])
+        return Figure(stage: stage, title: "Exp 1: distillation epochs",
+                      text: "Aux-only students of the \(teacherEpochs)-epoch teacher, distilled for \(exp1Epochs.map(String.init).joined(separator: ", ")) epochs (each continuing from the previous checkpoint).",
+                      published: "distillation epochs | study\n1 | 19.7%\n40 | 77.2%")
+    }
+
+    func figureExp2() throws -> Figure {
+        let studentPublished: [Int: Double] = [2: 62.6, 20: 35.1]
+        let teacherPublished: [Int: Double] = [20: 97.4]
+        let stage = plot("plot.exp2", title: "Exp 2: a better teacher is not a better sender",
+                         xLabel: "teacher epochs", style: .lines, series: [
+            ("teacher", exp2Epochs.map {
+                (Point(label: "\($0)", x: Double($0), input: "", published: teacherPublished[$0]), teacher($0))
+            }),
+            ("student, aux logits", exp2Epochs.map {
+                (Point(label: "\($0)", x: Double($0), input: "", published: distillEpochs == 5 ? studentPublished[$0] : nil),
+                 student(teacher: $0, epochs: distillEpochs))
+            }),
+        ])
+        return Figure(stage: stage, title: "Exp 2: teacher epochs",
+                      text: "Teachers trained \(exp2Epochs.map(String.init).joined(separator: ", ")) epochs (one run, checkpointed); each distilled into an aux-only student for \(distillEpochs) epochs.",
+                      published: "quantity | study\nstudent peak (teacher 2 epochs) | 62.6%\nstudent, teacher 20 epochs | 35.1%\nteacher, 20 epochs | 97.4%")
+    }
+
+    func figureExp3() throws -> Figure {
+        let distributions: [(DistillationData.Distribution, String, Double?)] = [
+            (.uniform, "uniform noise", 54.9), (.gaussian, "Gaussian noise", nil), (.bernoulli, "Bernoulli ±1 noise", nil),
+            (.mnist, "MNIST images", 15.1), (.shuffledMnist, "shuffled MNIST", nil),
+        ]
+        let defaults = teacherEpochs == 5 && distillEpochs == 5
+        let stage = plot("plot.exp3", title: "Exp 3: what the student is distilled on",
+                         xLabel: "distillation data", style: .bars, series: [("student, aux logits", distributions.map {
+            (Point(label: $0.1, input: "", published: defaults ? $0.2 : nil),
+             student(teacher: teacherEpochs, epochs: distillEpochs, $0.0))
+        })])
+        return Figure(stage: stage, title: "Exp 3: distillation data",
+                      text: "Aux-only students of the \(teacherEpochs)-epoch teacher, \(distillEpochs) distillation epochs, on five data distributions.",
+                      published: "data | study\nuniform noise | 54.9%\nMNIST images | 15.1%")
+    }
+
+    func figureMaximize() throws -> Figure {
+        let stage = plot("plot.maximize", title: "Maximize: the best settings of exps 1-3",
+                         xLabel: "", style: .bars, series: [("student, aux logits", [
+            (Point(label: "teacher \(teacherEpochs), distil \(distillEpochs)", input: "",
+                   published: teacherEpochs == 5 && distillEpochs == 5 ? 54.9 : nil),
+             student(teacher: teacherEpochs, epochs: distillEpochs)),
+            (Point(label: "teacher \(maximizeTeacher), distil \(maximizeDistill)", input: "",
+                   published: maximizeTeacher == 2 && maximizeDistill == 100 ? 70.3 : nil),
+             student(teacher: maximizeTeacher, epochs: maximizeDistill)),
+        ])])
+        return Figure(stage: stage, title: "Maximize",
+                      text: "Teacher \(maximizeTeacher) epochs, distillation \(maximizeDistill) epochs on uniform noise, against the default.",
+                      published: "setting | study\ndefault | 54.9%\nteacher 2, distil 100 | 70.3%")
+    }
+
+    func report(_ figures: [Figure]) -> StageHandle {
+        var inputs: [String: ArtifactRef] = [:]
+        let sections = figures.map { figure in
+            inputs[figure.stage.name + ".svg"] = figure.stage["figure.svg"]
+            inputs[figure.stage.name + ".csv"] = figure.stage["table.csv"]
+            return ReportStage.Section(title: figure.title, text: figure.text, figure: figure.stage.name + ".svg",
+                                       table: figure.stage.name + ".csv", published: figure.published)
+        }
+        return p.stage("report", ReportStage.self, .init(
+            title: "Subliminal learning, Topic A: MNIST (rebuilt by pipe)",
+            intro: "Every number on this page was computed by `pipe build report` from real MNIST, with \(models) models per experiment. The original study's published numbers are shown beside ours; its code ran in PyTorch on a GPU, ours in Swift on the CPU, so individual values differ while the effects should not.",
+            sections: sections), inputs: inputs)
+    }
 }
