@@ -39,9 +39,9 @@ import Pipeline
         #expect(table.rows.count == 3)
         let noise = AccuracySummary(accuracies: [0.52, 0.55, 0.57, 0.56])
         let half = noise.ci95 * 100
-        #expect(table.rows[0] == ["Student", "Uniform noise", "1", "55", NumberFormat.decimal(55 - half, decimals: 4),
-                                  NumberFormat.decimal(55 + half, decimals: 4), "4", "54.9"])
-        #expect(table.rows[2] == ["Control, cross-model", "Uniform noise", "1", "12", "12", "12", "1", ""])
+        #expect(table.rows[0] == ["Student", "Uniform noise", "1", "55.00", NumberFormat.decimal(55 - half, decimals: 2, fixed: true),
+                                  NumberFormat.decimal(55 + half, decimals: 2, fixed: true), "4", "54.9"])
+        #expect(table.rows[2] == ["Control, cross-model", "Uniform noise", "1", "12.00", "12.00", "12.00", "1", ""])
     }
 
     @Test func linesEndToEnd() throws {

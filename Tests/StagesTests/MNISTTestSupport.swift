@@ -11,9 +11,8 @@ enum TestSupport {
 
     /// shared/data/mnist beside the repository (CI clones the repo with shared/ beside it), or nil.
     static var sharedMNIST: URL? {
-        let candidates = [repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data/mnist"),
-                          URL(fileURLWithPath: "/work/shared/data/mnist")]
-        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("SHA256SUMS").path) }
+        let directory = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data/mnist")
+        return FileManager.default.fileExists(atPath: directory.appendingPathComponent("SHA256SUMS").path) ? directory : nil
     }
 
     /// A fresh empty directory under the system temporary directory.

@@ -92,9 +92,12 @@ public struct PlotAccuracyStage: StageKind {
                 // Drawn intervals stay within 0–100 %; the table keeps them as computed.
                 points.append(ChartPoint(label: point.label, x: point.x, y: mean, low: max(0, mean - half),
                                          high: min(100, mean + half), published: point.published))
-                let number = { (v: Double) in NumberFormat.decimal(v, decimals: 4) }
-                rows.append([series.name, point.label, point.x.map(number) ?? "", number(mean), number(mean - half),
-                             number(mean + half), String(summary.accuracies.count), point.published.map(number) ?? ""])
+                // Percent to 0.01 (one test image in 10000), fixed so columns line up; x and
+                // published as given.
+                let percent = { (v: Double) in NumberFormat.decimal(v, decimals: 2, fixed: true) }
+                let given = { (v: Double) in NumberFormat.decimal(v, decimals: 6) }
+                rows.append([series.name, point.label, point.x.map(given) ?? "", percent(mean), percent(mean - half),
+                             percent(mean + half), String(summary.accuracies.count), point.published.map(given) ?? ""])
             }
             chartSeries.append(ChartSeries(name: series.name, points: points))
         }
