@@ -10,7 +10,8 @@ enum KindSources {
         sourceFingerprint("Numerics/Tensor.swift", "Numerics/RNG.swift", "Numerics/Shuffle.swift",
                           "Numerics/BLAS.swift", "Numerics/CPUFeatures.swift", "Numerics/Activations.swift",
                           "Numerics/Softmax.swift", "Numerics/CrossEntropy.swift", "Numerics/KLDivergence.swift",
-                          "Numerics/Adam.swift", "Numerics/Reductions.swift", "Numerics/Pixels.swift")
+                          "Numerics/Adam.swift", "Numerics/VectorMath.swift", "Numerics/Reductions.swift",
+                          "Numerics/Pixels.swift")
     }
 
     /// Artifact formats and the forward/backward passes.

@@ -19,5 +19,10 @@ func relu(_ x: UnsafeMutablePointer<Float>, count: Int) {
 /// grad (count) *= [activation > 0]: the ReLU gradient, given the ReLU's output.
 @inline(__always)
 func reluBackward(_ grad: UnsafeMutablePointer<Float>, activation: UnsafePointer<Float>, count: Int) {
-    for i in 0..<count { grad[i] = activation[i] > 0 ? grad[i] : 0 }
+    // A bit mask, not a select of grad: the select compiles to a branch per element, the mask
+    // to compare-and (4 lanes at a time).
+    for i in 0..<count {
+        let keep: UInt32 = activation[i] > 0 ? ~0 : 0
+        grad[i] = Float(bitPattern: grad[i].bitPattern & keep)
+    }
 }

@@ -25,12 +25,30 @@ func adamStep(_ w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>
     let beta2 = Float(settings.beta2)
     let oneMinusBeta2 = Float(1 - settings.beta2)
     let epsilon = Float(settings.epsilon)
-    for i in 0..<count {
+    // Explicit 4-lane vectors: the plain loop stays scalar (sqrt is a libm call, see VectorMath).
+    // Lanes and the scalar tail do the same IEEE operations, so results are the same.
+    typealias V = SIMD4<Float>
+    var i = 0
+    while i + 4 <= count {
+        let gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
+        let m0 = UnsafeRawPointer(m + i).loadUnaligned(as: V.self)
+        let v0 = UnsafeRawPointer(v + i).loadUnaligned(as: V.self)
+        let w0 = UnsafeRawPointer(w + i).loadUnaligned(as: V.self)
+        let mi = m0 + oneMinusBeta1 * (gi - m0)
+        let vi = v0 * beta2 + oneMinusBeta2 * gi * gi
+        UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: V.self)
+        UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: V.self)
+        let wi = w0 - stepSize * mi / (squareRoot(vi) / correction2 + epsilon)
+        UnsafeMutableRawPointer(w + i).storeBytes(of: wi, as: V.self)
+        i += 4
+    }
+    while i < count {
         let gi = g[i]
         let mi = m[i] + oneMinusBeta1 * (gi - m[i])
         let vi = v[i] * beta2 + oneMinusBeta2 * gi * gi
         m[i] = mi
         v[i] = vi
         w[i] -= stepSize * mi / (vi.squareRoot() / correction2 + epsilon)
+        i += 1
     }
 }

@@ -150,3 +150,15 @@ func matmulTransposedA(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c
     BLAS.library.sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, blasint(m), blasint(n), blasint(k),
                        alpha, a, blasint(m), b, blasint(n), beta, c, blasint(n))
 }
+
+extension BLAS {
+    /// C (m,n) = alpha * op(A) @ op(B) + beta * C for contiguous row-major operands: op(A) is (m,k),
+    /// stored (m,k), or (k,m) when transposeA; op(B) is (k,n), stored (k,n), or (n,k) when transposeB.
+    public static func sgemm(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
+                             alpha: Float = 1, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                             beta: Float = 0, _ c: UnsafeMutablePointer<Float>) {
+        library.sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                      blasint(m), blasint(n), blasint(k), alpha, a, blasint(transposeA ? m : k),
+                      b, blasint(transposeB ? k : n), beta, c, blasint(n))
+    }
+}
