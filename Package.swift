@@ -52,6 +52,11 @@ let package = Package(
             name: "pipe",
             dependencies: ["PipeCommandLine", "Pipeline", "Stages"],
             path: ".",
+            // Everything else under the root belongs to other targets or is data; excluding it
+            // keeps SwiftPM from scanning the store (artifacts/ holds thousands of blobs).
+            exclude: ["artifacts", "results", "scripts", "Benchmarks", "Plugins", "Tests", "README.md",
+                      "Sources/Cache", "Sources/Pipeline", "Sources/Stages", "Sources/CZstd",
+                      "Sources/COpenBLAS", "Sources/SourceFingerprintTool"],
             sources: ["Sources/pipe/main.swift", "pipeline.swift"]),
         // A `pipe` with toy stages (sleep, fail, echo) for process-level tests: locks, SIGKILL.
         .executableTarget(

@@ -4,14 +4,27 @@ import GRDB
 // MARK: - LRU
 
 extension ArtifactStore {
+    /// How old a last-used time must be before touch rewrites it, in seconds.
+    static let touchResolution: TimeInterval = 3600
+
     /// Marks the actions of `keys` as used now, in one transaction; gc with `keepBytes` drops
-    /// the least recently used actions first. Unknown keys are ignored.
-    public func touch(keys: [Digest]) throws {
+    /// the least recently used actions first. Unknown keys and keys used within the last
+    /// `touchResolution` are left alone.
+    public func touch(keys: [Digest], at date: Date = Date()) throws {
         guard !keys.isEmpty else { return }
-        let now = Date().timeIntervalSinceReferenceDate
+        let now = date.timeIntervalSinceReferenceDate
+        // LRU needs hours, not seconds: a no-op build that finds every key used within the last
+        // hour writes nothing (a write transaction costs fsyncs, most of a no-op's time).
+        let stale = try index.read { db in
+            try String.fetchAll(db, sql: "SELECT key FROM actions WHERE last_used < ? AND key IN ("
+                + keys.map { _ in "?" }.joined(separator: ",") + ")",
+                arguments: StatementArguments([now - Self.touchResolution] + keys.map(\.hex)))
+        }
+        guard !stale.isEmpty else { return }
+        let keys = stale
         try index.write { db in
             let statement = try db.cachedStatement(sql: "UPDATE actions SET last_used = ? WHERE key = ?")
-            for key in keys { try statement.execute(arguments: [now, key.hex]) }
+            for key in keys { try statement.execute(arguments: [now, key]) }
         }
     }
 }

@@ -21,7 +21,11 @@ public enum StaleReason: Sendable, Equatable, CustomStringConvertible {
         case let .parameter(path, old, new):
             return "parameter \(path) changed: \(old) -> \(new)"
         case let .code(files):
-            return "code changed: " + files.joined(separator: ", ")
+            // Full paths for one or two files; past that, names and a count keep a status line short
+            // (`pipe show STAGE` lists every file and digest of a stored result).
+            let shown = files.count <= 2 ? files : files.prefix(3).map { ($0 as NSString).lastPathComponent }
+            let more = files.count > shown.count ? " and \(files.count - shown.count) more" : ""
+            return "code changed: " + shown.joined(separator: ", ") + more
         case let .input(name, from):
             return "input '\(name)' changed (from \(from))"
         case let .waitsFor(stages):

@@ -9,9 +9,10 @@ struct BuildCommand: ParsableCommand {
         commandName: "build",
         abstract: "Build targets (or stages) and everything they need, reusing stored results.",
         discussion: """
-            Each target's outputs are copied to <results>/<target>/ (default ./results) and their
-            paths printed. Stage logs are kept in the store (`pipe show STAGE --log`).
-            Ctrl-C stops the build; finished stages stay stored.
+            Each target's outputs are copied to <results>/<target>/ (default
+            ./results) and their paths printed. Stage logs are kept in the store
+            (`pipe show STAGE --log`). Ctrl-C stops the build; finished stages stay
+            stored.
             """)
 
     @OptionGroup var global: GlobalOptions

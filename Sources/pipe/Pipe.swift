@@ -19,15 +19,16 @@ struct Pipe: ParsableCommand {
         commandName: "pipe",
         abstract: "Reproducible ML pipelines: every stage keyed by what determines it, run once, shared.",
         discussion: """
-            A build runs only the stages whose key (parameters, input digests, code) has no stored
-            result. Results live in a content-addressed store (default ./artifacts, or --store /
-            PIPE_STORE); each built target's files are copied to ./results/<target>/.
+            A build runs only the stages whose key (parameters, input digests, code)
+            has no stored result. Results live in a content-addressed store
+            (./artifacts, or --store DIR, or PIPE_STORE); each built target's files
+            are copied to ./results/<target>/.
 
             Examples:
-              pipe build figure-exp2                 build the figure and everything it needs
-              pipe status figure-exp2                what is cached, what would run, and why
+              pipe build figure-exp2      build the figure and everything it needs
+              pipe status figure-exp2     what is cached, what would run, and why
               pipe build figure-exp2 --set distill.epochs=10
-              pipe list --settings                   the settings --set accepts
+              pipe list --settings        the settings --set accepts
             """,
         version: "pipe \(PipeVersionText.current)",
         subcommands: [

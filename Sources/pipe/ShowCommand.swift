@@ -7,7 +7,10 @@ struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Show a stage's stored result: provenance (parameters, inputs, code, times, host) and log.",
-        discussion: "The argument is a stage or target name, a stage key, or an artifact digest (a unique prefix of at least 8 hex characters works).")
+        discussion: """
+            The argument is a stage or target name, a stage key, or an artifact digest
+            (a unique prefix of at least 8 hex characters works).
+            """)
 
     @OptionGroup var global: GlobalOptions
 

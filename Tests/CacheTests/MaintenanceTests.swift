@@ -74,8 +74,10 @@ import Testing
         let shared = try store.put(Data("shared log".utf8))
         try store.record(sampleAction("first", outputs: ["model": first], log: shared))
         try store.record(sampleAction("second", outputs: ["model": second], log: shared))
-        // "first" was recorded earlier but used later, so "second" is the one to go.
+        // "first" was recorded earlier but used later, so "second" is the one to go. A touch
+        // within the hour after recording changes nothing; two hours later it counts.
         try store.touch(keys: [key("first")])
+        try store.touch(keys: [key("first")], at: Date().addingTimeInterval(2 * 3600))
         let budget = store.blobSize(first)!.stored + store.blobSize(shared)!.stored
 
         let report = try store.gc(keepBytes: budget)

@@ -42,6 +42,7 @@ func train(_ state: TrainingState, _ objective: some TrainingObjective, _ schedu
     try BLAS.ensureLoaded()
 
     let workers = max(1, min(workers, models))
+    if let note = BLAS.coreNote { context.log(note) }
     context.log("\(label): \(models) models, epochs \(firstEpoch) -> \(schedule.epochs), \(perEpoch) batches of "
         + "\(batch) per epoch, \(workers) workers, OpenBLAS \(BLAS.coreName)")
     let workspaces = (0..<workers).map { _ in Workspace(shape: state.shape, batch: batch) }

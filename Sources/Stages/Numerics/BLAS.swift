@@ -17,9 +17,12 @@ import Foundation
 //     2048 x 2048 x 2048          91-115          253-260     255-260
 //     256 x 784 x 1024            97              180+         -
 // Cooperlake uses the SkylakeX sgemm kernel (it adds bf16 only), so the two tie.
-// Rule: when OPENBLAS_CORETYPE is unset and the CPU has avx512f, avx512bw, avx512vl and avx512dq,
-// set OPENBLAS_CORETYPE=SkylakeX; otherwise leave OpenBLAS's own detection alone. A value the
-// user set is always kept.
+// Rule (BLAS.coreChoice): PIPE_OPENBLAS_CORETYPE, when set, is used as given. Otherwise, when the
+// CPU has avx512f, avx512bw, avx512vl and avx512dq, pipe sets OPENBLAS_CORETYPE=SkylakeX, even over
+// an inherited OPENBLAS_CORETYPE naming another core (machines here export OPENBLAS_CORETYPE=Haswell,
+// which costs a factor 2.7), and says so in the log. Pinning one kernel on every AVX-512 machine
+// also makes results bit-identical across them, which a shared cache relies on. Without AVX-512,
+// OpenBLAS's own detection (or the inherited value) stands.
 //
 // Threads: pipe runs `BLAS.threads` workers (PIPE_THREADS, default 2), each training whole models,
 // and keeps OpenBLAS itself single-threaded. Every GEMM of a model then runs on one thread with
@@ -88,11 +91,25 @@ public enum BLAS {
         CPUFeatures.hasAVX512(flags) ? avx512CoreType : nil
     }
 
+    /// The OPENBLAS_CORETYPE to set before loading (nil: leave the environment alone) and a note
+    /// for the log when an inherited value is replaced. See the rule at the top of this file.
+    static func coreChoice(flags: Set<String>, inherited: String?, pipeOverride: String?) -> (set: String?, note: String?) {
+        if let pipeOverride, !pipeOverride.isEmpty { return (pipeOverride, nil) }
+        guard let core = coreType(forFlags: flags) else { return (nil, nil) }
+        guard let inherited, !inherited.isEmpty, inherited.lowercased() != core.lowercased() else { return (core, nil) }
+        return (core, "OPENBLAS_CORETYPE=\(inherited) from the environment replaced by \(core): this CPU has AVX-512 "
+            + "(set PIPE_OPENBLAS_CORETYPE to choose a core yourself)")
+    }
+
+    /// Why the core type differs from what the environment asked for, if it does; stages log it.
+    public nonisolated(unsafe) private(set) static var coreNote: String?
+
     private static func load() -> Result<Library, BLASUnavailable> {
-        if ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil,
-           let core = coreType(forFlags: CPUFeatures.flags()) {
-            setenv("OPENBLAS_CORETYPE", core, 1)
-        }
+        let environment = ProcessInfo.processInfo.environment
+        let choice = coreChoice(flags: CPUFeatures.flags(), inherited: environment["OPENBLAS_CORETYPE"],
+                                pipeOverride: environment["PIPE_OPENBLAS_CORETYPE"])
+        if let core = choice.set { setenv("OPENBLAS_CORETYPE", core, 1) }
+        coreNote = choice.note
         guard let handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "dlopen failed"
             return .failure(BLASUnavailable(reason: reason))
