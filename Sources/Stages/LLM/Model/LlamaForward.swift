@@ -1,0 +1,154 @@
+import Foundation
+
+// The forward pass, llama2.c style but batched: every position of a chunk goes through each weight
+// matrix in one GEMM, and attention runs as two GEMMs per key/value head (all query heads of the
+// group and all positions at once), against the keys and values of the cache.
+
+/// Which positions' logits a forward pass returns.
+public enum LlamaLogits: Sendable {
+    /// Only the last position's (next-token prediction).
+    case last
+    /// Every position's, one row each.
+    case all
+}
+
+extension LlamaModel {
+    /// Runs `tokens` after the positions already in `cache` (a prefill when the cache is empty), appends
+    /// their keys and values to the cache, and returns logits (1 or tokens.count rows, vocabulary columns).
+    /// OpenBLAS runs with `threads` threads during the call. Deterministic for a given thread count.
+    public func forward(_ tokens: [Int], cache: inout KVCache, logits: LlamaLogits = .last,
+                        threads: Int = 2) throws -> Tensor {
+        try BLAS.ensureLoaded()
+        precondition(!tokens.isEmpty, "LlamaModel.forward: no tokens")
+        precondition(cache.layerCount == config.layerCount && cache.keyValueHeadCount == config.keyValueHeadCount
+                     && cache.headDimension == config.headDimension, "LlamaModel.forward: cache of another model")
+        for token in tokens where !(0..<config.vocabularySize).contains(token) {
+            throw LlamaError.tokenOutOfRange(token: token, vocabularySize: config.vocabularySize)
+        }
+        let previous = BLAS.libraryThreads
+        if previous != threads { BLAS.libraryThreads = threads }
+        defer { if previous != threads { BLAS.libraryThreads = previous } }
+        return run(tokens, cache: &cache, logits: logits)
+    }
+
+    /// Next-token logits after `tokens` (vocabulary values), with their keys and values appended to `cache`.
+    public func prefill(_ tokens: [Int], cache: inout KVCache, threads: Int = 2) throws -> [Float] {
+        try forward(tokens, cache: &cache, logits: .last, threads: threads).array
+    }
+
+    /// Next-token logits after one more token, with its key and value appended to `cache`.
+    public func step(_ token: Int, cache: inout KVCache, threads: Int = 2) throws -> [Float] {
+        try forward([token], cache: &cache, logits: .last, threads: threads).array
+    }
+
+    /// Logits at every position of `tokens` from an empty cache: (tokens.count, vocabulary).
+    public func logits(_ tokens: [Int], threads: Int = 2) throws -> Tensor {
+        var cache = makeCache()
+        return try forward(tokens, cache: &cache, logits: .all, threads: threads)
+    }
+
+    private func run(_ tokens: [Int], cache: inout KVCache, logits: LlamaLogits) -> Tensor {
+        let c = config
+        let (count, d, hd, ff) = (tokens.count, c.hiddenSize, c.headDimension, c.intermediateSize)
+        let (heads, kvHeads, group) = (c.headCount, c.keyValueHeadCount, c.groupSize)
+        let start = cache.count, context = start + count
+        let width = (heads + 2 * kvHeads) * hd
+        let half = hd / 2
+        cache.reserve(count)
+
+        let x = Tensor(shape: [count, d]), xn = Tensor(shape: [count, d])
+        let qkv = Tensor(shape: [count, width]), attention = Tensor(shape: [count, heads * hd])
+        let gateUp = Tensor(shape: [count, 2 * ff]), hidden = Tensor(shape: [count, ff])
+        let keys = Tensor(shape: [context, hd]), values = Tensor(shape: [context, hd])
+        let queries = Tensor(shape: [group * count, hd]), scores = Tensor(shape: [group * count, context])
+        let outputs = Tensor(shape: [group * count, hd])
+        let (cosines, sines) = rotaryTables(start: start, count: count)
+        let scale = 1 / Float(hd).squareRoot()
+
+        for (t, token) in tokens.enumerated() {
+            (x.pointer + t * d).update(from: weights.embedding.pointer + token * d, count: d)
+        }
+        for (l, w) in weights.layers.enumerated() {
+            // Attention: norm, q/k/v for all positions, rotary on q and k, keys and values into the cache.
+            for t in 0..<count {
+                rmsNorm(x.pointer + t * d, w.attentionNorm.pointer, xn.pointer + t * d, count: d, epsilon: c.rmsNormEpsilon)
+            }
+            BLAS.sgemm(transposeB: true, m: count, n: width, k: d, xn.pointer, w.qkv.pointer, qkv.pointer)
+            for t in 0..<count {
+                let row = qkv.pointer + t * width
+                for h in 0..<(heads + kvHeads) {
+                    applyRotary(row + h * hd, cos: cosines.pointer + t * half, sin: sines.pointer + t * half, half: half)
+                }
+                for g in 0..<kvHeads {
+                    cache.slot(layer: l, head: g, position: start + t, values: false)
+                        .update(from: row + (heads + g) * hd, count: hd)
+                    cache.slot(layer: l, head: g, position: start + t, values: true)
+                        .update(from: row + (heads + kvHeads + g) * hd, count: hd)
+                }
+            }
+            for g in 0..<kvHeads {
+                cache.gather(layer: l, head: g, length: context, keys: keys.pointer, values: values.pointer)
+                for j in 0..<group {
+                    for t in 0..<count {
+                        (queries.pointer + (j * count + t) * hd).update(from: qkv.pointer + t * width + (g * group + j) * hd,
+                                                                         count: hd)
+                    }
+                }
+                // scores (group*count, context) = q k^T / sqrt(hd); causal softmax; outputs = scores v.
+                BLAS.sgemm(transposeB: true, m: group * count, n: context, k: hd, alpha: scale,
+                           queries.pointer, keys.pointer, scores.pointer)
+                for r in 0..<group * count {
+                    let row = scores.pointer + r * context
+                    let visible = start + r % count + 1
+                    softmaxInPlace(row, count: visible)
+                    if visible < context { (row + visible).update(repeating: 0, count: context - visible) }
+                }
+                BLAS.sgemm(m: group * count, n: hd, k: context, scores.pointer, values.pointer, outputs.pointer)
+                for j in 0..<group {
+                    for t in 0..<count {
+                        (attention.pointer + t * heads * hd + (g * group + j) * hd)
+                            .update(from: outputs.pointer + (j * count + t) * hd, count: hd)
+                    }
+                }
+            }
+            // x += attention o_proj^T (the residual, through beta = 1).
+            BLAS.sgemm(transposeB: true, m: count, n: d, k: heads * hd, attention.pointer, w.attentionOutput.pointer,
+                       beta: 1, x.pointer)
+            // SwiGLU feed-forward.
+            for t in 0..<count {
+                rmsNorm(x.pointer + t * d, w.feedForwardNorm.pointer, xn.pointer + t * d, count: d, epsilon: c.rmsNormEpsilon)
+            }
+            BLAS.sgemm(transposeB: true, m: count, n: 2 * ff, k: d, xn.pointer, w.gateUp.pointer, gateUp.pointer)
+            for t in 0..<count {
+                let row = gateUp.pointer + t * 2 * ff
+                swiGLU(gate: row, up: row + ff, hidden.pointer + t * ff, count: ff)
+            }
+            BLAS.sgemm(transposeB: true, m: count, n: d, k: ff, hidden.pointer, w.down.pointer, beta: 1, x.pointer)
+        }
+        cache.commit(count)
+
+        let rows = logits == .all ? Array(0..<count) : [count - 1]
+        for (i, t) in rows.enumerated() {
+            rmsNorm(x.pointer + t * d, weights.finalNorm.pointer, xn.pointer + i * d, count: d, epsilon: c.rmsNormEpsilon)
+        }
+        let result = Tensor(shape: [rows.count, c.vocabularySize])
+        BLAS.sgemm(transposeB: true, m: rows.count, n: c.vocabularySize, k: d, xn.pointer, weights.output.pointer,
+                   result.pointer)
+        return result
+    }
+
+    /// cos and sin of position * frequency for positions start..<start+count: two (count, headDim/2) tables.
+    func rotaryTables(start: Int, count: Int) -> (Tensor, Tensor) {
+        let half = inverseFrequencies.count
+        let cosines = Tensor(shape: [count, half]), sines = Tensor(shape: [count, half])
+        for t in 0..<count {
+            for i in 0..<half {
+                // The angle in Float, as transformers multiplies position and frequency in float32.
+                let angle = Double(Float(start + t) * inverseFrequencies[i])
+                cosines[t * half + i] = Float(Foundation.cos(angle))
+                sines[t * half + i] = Float(Foundation.sin(angle))
+            }
+        }
+        return (cosines, sines)
+    }
+}
