@@ -38,9 +38,9 @@ def prompts(reader):
               for i in reader.fields["tokenizer.ggml.tokens"].data]
     vocab = {t: i for i, t in enumerate(tokens)}
     chat = words_to_ids(vocab, ["<|im_start|>", "user", "Ċ", "What", "Ġis", "Ġthe", "Ġcapital", "Ġof", "ĠFrance",
-                                "?", "<|im_end|>", "Ċ", "<|im_start|>", "assistant", "Ċ"])
+                                "?", "<|im_end|>", "Ċ", "<|im_start|>", "ass", "istant", "Ċ"])
     text = words_to_ids(vocab, ["The", "Ġcapital", "Ġof", "ĠFrance", "Ġis"])
-    numbers = words_to_ids(vocab, ["1", ",", "Ġ2", ",", "Ġ3", ",", "Ġ4", ",", "Ġ5", ","])
+    numbers = words_to_ids(vocab, ["1", ",", "Ġ", "2", ",", "Ġ", "3", ",", "Ġ", "4", ",", "Ġ", "5", ","])
     synthetic = [1] + [(i * 7919 + 13) % len(tokens) for i in range(1, 60)]
     return {"chat": chat, "text": text, "numbers": numbers, "synthetic-60": synthetic}, tokens
 
