@@ -60,8 +60,9 @@ extension LlamaModel {
         let qkv = Tensor(shape: [count, width]), attention = Tensor(shape: [count, heads * hd])
         let gateUp = Tensor(shape: [count, 2 * ff]), hidden = Tensor(shape: [count, ff])
         let keys = Tensor(shape: [context, hd]), values = Tensor(shape: [context, hd])
-        let queries = Tensor(shape: [group * count, hd]), scores = Tensor(shape: [group * count, context])
-        let outputs = Tensor(shape: [group * count, hd])
+        let chunk = min(count, Self.attentionChunk)
+        let queries = Tensor(shape: [group * chunk, hd]), scores = Tensor(shape: [group * chunk, context])
+        let outputs = Tensor(shape: [group * chunk, hd])
         let (cosines, sines) = rotaryTables(start: start, count: count)
         let scale = 1 / Float(hd).squareRoot()
 
@@ -88,27 +89,14 @@ extension LlamaModel {
             }
             for g in 0..<kvHeads {
                 cache.gather(layer: l, head: g, length: context, keys: keys.pointer, values: values.pointer)
-                for j in 0..<group {
-                    for t in 0..<count {
-                        (queries.pointer + (j * count + t) * hd).update(from: qkv.pointer + t * width + (g * group + j) * hd,
-                                                                         count: hd)
-                    }
-                }
-                // scores (group*count, context) = q k^T / sqrt(hd); causal softmax; outputs = scores v.
-                BLAS.sgemm(transposeB: true, m: group * count, n: context, k: hd, alpha: scale,
-                           queries.pointer, keys.pointer, scores.pointer)
-                for r in 0..<group * count {
-                    let row = scores.pointer + r * context
-                    let visible = start + r % count + 1
-                    softmaxInPlace(row, count: visible)
-                    if visible < context { (row + visible).update(repeating: 0, count: context - visible) }
-                }
-                BLAS.sgemm(m: group * count, n: hd, k: context, scores.pointer, values.pointer, outputs.pointer)
-                for j in 0..<group {
-                    for t in 0..<count {
-                        (attention.pointer + t * heads * hd + (g * group + j) * hd)
-                            .update(from: outputs.pointer + (j * count + t) * hd, count: hd)
-                    }
+                // Query chunks, so that a chunk's GEMMs skip the keys all of its positions mask out.
+                var first = 0
+                while first < count {
+                    let n = min(Self.attentionChunk, count - first), visible = start + first + n
+                    attend(group: g, positions: first..<first + n, visible: visible, start: start, qkv: qkv.pointer,
+                           width: width, keys: keys.pointer, values: values.pointer, queries: queries.pointer,
+                           scores: scores.pointer, outputs: outputs.pointer, attention: attention.pointer, scale: scale)
+                    first += n
                 }
             }
             // x += attention o_proj^T (the residual, through beta = 1).
@@ -135,6 +123,38 @@ extension LlamaModel {
         BLAS.sgemm(transposeB: true, m: rows.count, n: c.vocabularySize, k: d, xn.pointer, weights.output.pointer,
                    result.pointer)
         return result
+    }
+
+    /// Query positions per attention GEMM: smaller skips more of the causal mask, larger makes fewer calls.
+    static let attentionChunk = 64
+
+    /// Attention of the query heads of key/value head `group` at `positions` (of this call) over the
+    /// first `visible` cached positions: scores = q k^T / sqrt(d), causal softmax, outputs = scores v,
+    /// written to the heads' columns of `attention`. Rows of the GEMMs are (head in group, position).
+    private func attend(group g: Int, positions: Range<Int>, visible: Int, start: Int, qkv: UnsafePointer<Float>,
+                        width: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                        queries: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>,
+                        outputs: UnsafeMutablePointer<Float>, attention: UnsafeMutablePointer<Float>, scale: Float) {
+        let (hd, heads, group) = (config.headDimension, config.headCount, config.groupSize)
+        let n = positions.count
+        for j in 0..<group {
+            for (i, t) in positions.enumerated() {
+                (queries + (j * n + i) * hd).update(from: qkv + t * width + (g * group + j) * hd, count: hd)
+            }
+        }
+        BLAS.sgemm(transposeB: true, m: group * n, n: visible, k: hd, alpha: scale, queries, keys, scores)
+        for r in 0..<group * n {
+            let row = scores + r * visible
+            let seen = start + positions.lowerBound + r % n + 1
+            softmaxInPlace(row, count: seen)
+            if seen < visible { (row + seen).update(repeating: 0, count: visible - seen) }
+        }
+        BLAS.sgemm(m: group * n, n: hd, k: visible, scores, values, outputs)
+        for j in 0..<group {
+            for (i, t) in positions.enumerated() {
+                (attention + t * heads * hd + (g * group + j) * hd).update(from: outputs + (j * n + i) * hd, count: hd)
+            }
+        }
     }
 
     /// cos and sin of position * frequency for positions start..<start+count: two (count, headDim/2) tables.
