@@ -124,6 +124,30 @@ struct LLMModelTests {
         #expect(try model.step(7, cache: &c) == b1)
     }
 
+    @Test func batchedStepsOverForksMatchSingleSteps() throws {
+        let model = try LlamaModel(ggufPath: tinyLlamaDirectory + "/llama3.f16.gguf")
+        var prompt = model.makeCache(blockSize: 4)
+        _ = try model.prefill([1, 5, 9, 100, 17], cache: &prompt)
+        // A trie level: ten children of the prompt in one batched step, then their children.
+        var children = [KVCache](repeating: prompt, count: 10)
+        let level1 = try model.step(Array(30..<40), caches: &children)
+        #expect(level1.shape == [10, 128] && prompt.count == 5 && children.allSatisfy { $0.count == 6 })
+        var grandchildren = children.flatMap { [$0, $0] }
+        let level2 = try model.step((0..<20).map { 50 + $0 }, caches: &grandchildren)
+        for i in [0, 3, 9] {
+            var single = prompt
+            #expect(maxAbsDifference(try model.step(30 + i, cache: &single), row(level1, i)) < 1e-4)
+            #expect(maxAbsDifference(try model.step(50 + 2 * i + 1, cache: &single), row(level2, 2 * i + 1)) < 1e-4)
+        }
+        // Sequences of different lengths in one batch, all positions' logits.
+        var mixed = [prompt, model.makeCache()]
+        let rows = try model.forward(batch: [[7, 8, 9], [1, 5]], caches: &mixed, logits: .all)
+        #expect(rows.shape == [5, 128])
+        let alone = try model.logits([1, 5, 9, 100, 17, 7, 8, 9])
+        for i in 0..<3 { #expect(maxAbsDifference(row(rows, i), row(alone, 5 + i)) < 1e-4) }
+        #expect(maxAbsDifference(row(rows, 4), row(alone, 1)) < 1e-4)
+    }
+
     @Test func prefillIsDeterministic() throws {
         let model = try LlamaModel(ggufPath: tinyLlamaDirectory + "/tied.q8_0.gguf")
         let tokens = (0..<50).map { ($0 * 13 + 5) % 128 }

@@ -18,17 +18,40 @@ extension LlamaModel {
     /// OpenBLAS runs with `threads` threads during the call. Deterministic for a given thread count.
     public func forward(_ tokens: [Int], cache: inout KVCache, logits: LlamaLogits = .last,
                         threads: Int = 2) throws -> Tensor {
+        var caches = [cache]
+        cache = KVCache(layerCount: 0, keyValueHeadCount: 0, headDimension: 0)  // keeps the blocks unshared
+        defer { cache = caches[0] }
+        return try forward(batch: [tokens], caches: &caches, logits: logits, threads: threads)
+    }
+
+    /// Runs several sequences in one pass, `batch[i]` after the positions in `caches[i]`: the weight
+    /// GEMMs see every row of every sequence at once, attention stays per sequence. Returns the rows of
+    /// `logits` for each sequence in order (one per sequence for .last). Caches may be forks of one
+    /// another (a trie of continuations): each keeps its own positions.
+    public func forward(batch: [[Int]], caches: inout [KVCache], logits: LlamaLogits = .last,
+                        threads: Int = 2) throws -> Tensor {
         try BLAS.ensureLoaded()
-        precondition(!tokens.isEmpty, "LlamaModel.forward: no tokens")
-        precondition(cache.layerCount == config.layerCount && cache.keyValueHeadCount == config.keyValueHeadCount
-                     && cache.headDimension == config.headDimension, "LlamaModel.forward: cache of another model")
-        for token in tokens where !(0..<config.vocabularySize).contains(token) {
-            throw LlamaError.tokenOutOfRange(token: token, vocabularySize: config.vocabularySize)
+        precondition(batch.count == caches.count, "LlamaModel.forward: \(batch.count) sequences, \(caches.count) caches")
+        precondition(batch.allSatisfy { !$0.isEmpty }, "LlamaModel.forward: a sequence without tokens")
+        for cache in caches {
+            precondition(cache.layerCount == config.layerCount && cache.keyValueHeadCount == config.keyValueHeadCount
+                         && cache.headDimension == config.headDimension, "LlamaModel.forward: cache of another model")
+        }
+        for tokens in batch {
+            for token in tokens where !(0..<config.vocabularySize).contains(token) {
+                throw LlamaError.tokenOutOfRange(token: token, vocabularySize: config.vocabularySize)
+            }
         }
         let previous = BLAS.libraryThreads
         if previous != threads { BLAS.libraryThreads = threads }
         defer { if previous != threads { BLAS.libraryThreads = previous } }
-        return run(tokens, cache: &cache, logits: logits)
+        return run(batch, caches: &caches, logits: logits)
+    }
+
+    /// Next-token logits (tokens.count, vocabulary) after one more token for each cache: a batched step,
+    /// e.g. every child of a trie node at once.
+    public func step(_ tokens: [Int], caches: inout [KVCache], threads: Int = 2) throws -> Tensor {
+        try forward(batch: tokens.map { [$0] }, caches: &caches, logits: .last, threads: threads)
     }
 
     /// Next-token logits after `tokens` (vocabulary values), with their keys and values appended to `cache`.
@@ -47,23 +70,29 @@ extension LlamaModel {
         return try forward(tokens, cache: &cache, logits: .all, threads: threads)
     }
 
-    private func run(_ tokens: [Int], cache: inout KVCache, logits: LlamaLogits) -> Tensor {
+    private func run(_ batch: [[Int]], caches: inout [KVCache], logits: LlamaLogits) -> Tensor {
         let c = config
-        let (count, d, hd, ff) = (tokens.count, c.hiddenSize, c.headDimension, c.intermediateSize)
+        let (d, hd, ff) = (c.hiddenSize, c.headDimension, c.intermediateSize)
         let (heads, kvHeads, group) = (c.headCount, c.keyValueHeadCount, c.groupSize)
-        let start = cache.count, context = start + count
         let width = (heads + 2 * kvHeads) * hd
         let half = hd / 2
-        cache.reserve(count)
+        // Rows of every activation matrix: the positions of sequence 0, then of sequence 1, ...
+        let count = batch.reduce(0) { $0 + $1.count }
+        let offsets = batch.indices.map { i in batch[..<i].reduce(0) { $0 + $1.count } }
+        let starts = caches.map(\.count)
+        let context = zip(starts, batch).map { $0 + $1.count }.max()!
+        let positions = batch.indices.flatMap { i in (0..<batch[i].count).map { starts[i] + $0 } }
+        let tokens = batch.flatMap { $0 }
+        for i in caches.indices { caches[i].reserve(batch[i].count) }
 
         let x = Tensor(shape: [count, d]), xn = Tensor(shape: [count, d])
         let qkv = Tensor(shape: [count, width]), attention = Tensor(shape: [count, heads * hd])
         let gateUp = Tensor(shape: [count, 2 * ff]), hidden = Tensor(shape: [count, ff])
         let keys = Tensor(shape: [context, hd]), values = Tensor(shape: [context, hd])
-        let chunk = min(count, Self.attentionChunk)
+        let chunk = min(batch.map(\.count).max()!, Self.attentionChunk)
         let queries = Tensor(shape: [group * chunk, hd]), scores = Tensor(shape: [group * chunk, context])
         let outputs = Tensor(shape: [group * chunk, hd])
-        let (cosines, sines) = rotaryTables(start: start, count: count)
+        let (cosines, sines) = rotaryTables(positions: positions)
         let scale = 1 / Float(hd).squareRoot()
 
         for (t, token) in tokens.enumerated() {
@@ -80,23 +109,30 @@ extension LlamaModel {
                 for h in 0..<(heads + kvHeads) {
                     applyRotary(row + h * hd, cos: cosines.pointer + t * half, sin: sines.pointer + t * half, half: half)
                 }
-                for g in 0..<kvHeads {
-                    cache.slot(layer: l, head: g, position: start + t, values: false)
-                        .update(from: row + (heads + g) * hd, count: hd)
-                    cache.slot(layer: l, head: g, position: start + t, values: true)
-                        .update(from: row + (heads + kvHeads + g) * hd, count: hd)
-                }
             }
-            for g in 0..<kvHeads {
-                cache.gather(layer: l, head: g, length: context, keys: keys.pointer, values: values.pointer)
-                // Query chunks, so that a chunk's GEMMs skip the keys all of its positions mask out.
-                var first = 0
-                while first < count {
-                    let n = min(Self.attentionChunk, count - first), visible = start + first + n
-                    attend(group: g, positions: first..<first + n, visible: visible, start: start, qkv: qkv.pointer,
-                           width: width, keys: keys.pointer, values: values.pointer, queries: queries.pointer,
-                           scores: scores.pointer, outputs: outputs.pointer, attention: attention.pointer, scale: scale)
-                    first += n
+            for (i, cache) in caches.enumerated() {
+                let (start, n, offset) = (starts[i], batch[i].count, offsets[i])
+                for t in 0..<n {
+                    let row = qkv.pointer + (offset + t) * width
+                    for g in 0..<kvHeads {
+                        cache.slot(layer: l, head: g, position: start + t, values: false)
+                            .update(from: row + (heads + g) * hd, count: hd)
+                        cache.slot(layer: l, head: g, position: start + t, values: true)
+                            .update(from: row + (heads + kvHeads + g) * hd, count: hd)
+                    }
+                }
+                for g in 0..<kvHeads {
+                    cache.gather(layer: l, head: g, length: start + n, keys: keys.pointer, values: values.pointer)
+                    // Query chunks, so that a chunk's GEMMs skip the keys all of its positions mask out.
+                    var first = 0
+                    while first < n {
+                        let size = min(Self.attentionChunk, n - first), visible = start + first + size
+                        attend(group: g, positions: first..<first + size, visible: visible, start: start,
+                               qkv: qkv.pointer + offset * width, width: width, keys: keys.pointer,
+                               values: values.pointer, queries: queries.pointer, scores: scores.pointer,
+                               outputs: outputs.pointer, attention: attention.pointer + offset * heads * hd, scale: scale)
+                        first += size
+                    }
                 }
             }
             // x += attention o_proj^T (the residual, through beta = 1).
@@ -113,9 +149,9 @@ extension LlamaModel {
             }
             BLAS.sgemm(transposeB: true, m: count, n: d, k: ff, hidden.pointer, w.down.pointer, beta: 1, x.pointer)
         }
-        cache.commit(count)
+        for i in caches.indices { caches[i].commit(batch[i].count) }
 
-        let rows = logits == .all ? Array(0..<count) : [count - 1]
+        let rows = logits == .all ? Array(0..<count) : batch.indices.map { offsets[$0] + batch[$0].count - 1 }
         for (i, t) in rows.enumerated() {
             rmsNorm(x.pointer + t * d, weights.finalNorm.pointer, xn.pointer + i * d, count: d, epsilon: c.rmsNormEpsilon)
         }
@@ -157,14 +193,14 @@ extension LlamaModel {
         }
     }
 
-    /// cos and sin of position * frequency for positions start..<start+count: two (count, headDim/2) tables.
-    func rotaryTables(start: Int, count: Int) -> (Tensor, Tensor) {
+    /// cos and sin of position * frequency for each of `positions`: two (positions.count, headDim/2) tables.
+    func rotaryTables(positions: [Int]) -> (Tensor, Tensor) {
         let half = inverseFrequencies.count
-        let cosines = Tensor(shape: [count, half]), sines = Tensor(shape: [count, half])
-        for t in 0..<count {
+        let cosines = Tensor(shape: [positions.count, half]), sines = Tensor(shape: [positions.count, half])
+        for (t, position) in positions.enumerated() {
             for i in 0..<half {
                 // The angle in Float, as transformers multiplies position and frequency in float32.
-                let angle = Double(Float(start + t) * inverseFrequencies[i])
+                let angle = Double(Float(position) * inverseFrequencies[i])
                 cosines[t * half + i] = Float(Foundation.cos(angle))
                 sines[t * half + i] = Float(Foundation.sin(angle))
             }
