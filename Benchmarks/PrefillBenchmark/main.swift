@@ -1,17 +1,19 @@
 // PrefillBenchmark: prompt-processing speed of the Llama forward pass on SmolLM2-135M (GGUF,
 // dequantized to Float32 at load), like llama.cpp's "pp" figures. Not a test.
 //
-//   swift run PrefillBenchmark [--gguf FILE] [--lengths 60,500] [--repeats 3] [--threads 2] [--json]
+//   swift run PrefillBenchmark [--gguf FILE] [--lengths 60,500] [--repeats 3] [--threads 2] [--decode 16] [--json]
 //
 // FILE defaults to what scripts/fetch-smollm2 prints. Prompts are the token ids
 // 1, then (i * 7919 + 13) % vocabulary for i = 1..<length (scripts/bench_prefill.py uses the same).
-// Prints the OpenBLAS core, load time, best-of-repeats tok/s per length, and peak RSS.
+// Prints the OpenBLAS core, load time, best-of-repeats tok/s per length, and peak RSS; then decode
+// speed after the first prompt: `--decode` single-token steps on one cache, and batched steps over
+// 10 and 100 forks of it (a trie level), in tokens per second (0 skips them).
 import Foundation
 import Stages
 
 var path = (ProcessInfo.processInfo.environment["PIPE_MODELS"]
     ?? NSHomeDirectory() + "/.cache/pipe/models") + "/SmolLM2-135M-Instruct.Q4_1.gguf"
-var lengths = [60, 500], repeats = 3, threads = 2, json = false
+var lengths = [60, 500], repeats = 3, threads = 2, json = false, decode = 16
 var arguments = Array(CommandLine.arguments.dropFirst())
 while !arguments.isEmpty {
     let flag = arguments.removeFirst()
@@ -23,6 +25,7 @@ while !arguments.isEmpty {
     case "--lengths": lengths = value.split(separator: ",").map { Int($0)! }
     case "--repeats": repeats = Int(value)!
     case "--threads": threads = Int(value)!
+    case "--decode": decode = Int(value)!
     default: fatalError("unknown argument \(flag)")
     }
 }
@@ -61,8 +64,23 @@ do {
         }
         results.append(["tokens": length, "seconds": best, "tokens_per_second": Double(length) / best])
     }
+    var decoding: [[String: Any]] = []
+    if decode > 0 {
+        var prefix = model.makeCache()
+        _ = try model.prefill(prompt(lengths[0], vocabulary: model.config.vocabularySize), cache: &prefix, threads: threads)
+        var cache = prefix
+        let t0 = now()
+        for i in 0..<decode { _ = try model.step((i * 31 + 7) % model.config.vocabularySize, cache: &cache, threads: threads) }
+        decoding.append(["batch": 1, "tokens_per_second": Double(decode) / (now() - t0)])
+        for width in [10, 100] {
+            var forks = [KVCache](repeating: prefix, count: width)
+            let t1 = now()
+            _ = try model.step((0..<width).map { 16 + $0 }, caches: &forks, threads: threads)
+            decoding.append(["batch": width, "tokens_per_second": Double(width) / (now() - t1)])
+        }
+    }
     let report: [String: Any] = ["model": path, "core": BLAS.coreName, "threads": threads, "load_seconds": load,
-                                 "peak_rss_mb": peakRSSMegabytes(), "prefill": results]
+                                 "peak_rss_mb": peakRSSMegabytes(), "prefill": results, "decode": decoding]
     if json {
         FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys]))
         print()
@@ -72,6 +90,10 @@ do {
         for r in results {
             print(String(format: "prefill %4d tokens: %7.1f tok/s (%.3f s, best of %d)",
                          r["tokens"] as! Int, r["tokens_per_second"] as! Double, r["seconds"] as! Double, repeats))
+        }
+        for r in decoding {
+            print(String(format: "decode after %d tokens, batch %3d: %7.1f tok/s",
+                         lengths[0], r["batch"] as! Int, r["tokens_per_second"] as! Double))
         }
         print(String(format: "peak RSS %.0f MB", peakRSSMegabytes()))
     }

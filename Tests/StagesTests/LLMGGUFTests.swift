@@ -100,3 +100,49 @@ struct LLMGGUFTests {
         #expect(throws: MappedFileError.self) { _ = try GGUFFile(path: "/nonexistent/model.gguf") }
     }
 }
+
+@Suite("LLM GGUF layout")
+struct LLMGGUFLayoutTests {
+    @Test func generalAlignmentMovesTheDataOffset() throws {
+        var b = GGUFBuilder()
+        b.bytes += Array("GGUF".utf8)
+        b.u32(3); b.u64(1); b.u64(1)
+        b.string("general.alignment"); b.u32(4); b.u32(64)
+        b.string("x"); b.u32(2); b.u64(32); b.u64(2); b.u32(8); b.u64(0)  // Q8_0, 2 rows of 32
+        let headerEnd = b.bytes.count
+        b.pad(to: 64)
+        for row in 0..<2 {  // d = 0.5 (f16 0x3800), q = row * 32 + j - 32
+            b.bytes += [0x00, 0x38] + (0..<32).map { UInt8(bitPattern: Int8(row * 32 + $0 - 32)) }
+        }
+        let path = try writeTemporaryFile(b.bytes, name: "aligned.gguf")
+        let file = try GGUFFile(path: path)
+        #expect(file.alignment == 64 && file.dataOffset == (headerEnd + 63) / 64 * 64 && file.dataOffset != headerEnd)
+        let x = try file.floats(named: "x")
+        #expect(x.shape == [2, 32])
+        #expect(x.array == (0..<64).map { Float($0 - 32) * 0.5 })
+    }
+}
+
+/// The real model, when scripts/fetch-smollm2 has put it in the cache (skipped otherwise).
+private let smolLM2Path = (ProcessInfo.processInfo.environment["PIPE_MODELS"]
+    ?? NSHomeDirectory() + "/.cache/pipe/models") + "/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+@Suite("LLM SmolLM2", .enabled(if: FileManager.default.fileExists(atPath: smolLM2Path)))
+struct LLMSmolLM2Tests {
+    @Test func loadsAndPredictsParis() throws {
+        let gguf = try GGUFFile(path: smolLM2Path)
+        #expect(Set(gguf.tensors.map(\.type.description)) == ["F32", "Q4_1", "Q8_0"])
+        let config = try LlamaConfig(gguf: gguf)
+        #expect(config == LlamaConfig(vocabularySize: 49152, hiddenSize: 576, intermediateSize: 1536, layerCount: 30,
+                                      headCount: 9, keyValueHeadCount: 3, headDimension: 64, rmsNormEpsilon: 1e-5,
+                                      ropeTheta: 100_000, tieWordEmbeddings: true, maxPositionEmbeddings: 8192))
+        let vocabulary = try #require(gguf.strings("tokenizer.ggml.tokens"))
+        let id = Dictionary(vocabulary.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let prompt = ["The", "Ġcapital", "Ġof", "ĠFrance", "Ġis"].map { id[$0]! }
+        let model = try LlamaModel(ggufPath: smolLM2Path)
+        var cache = model.makeCache()
+        let logits = try model.prefill(prompt, cache: &cache)
+        let top = logits.indices.max { logits[$0] < logits[$1] }!
+        #expect(vocabulary[top] == "ĠParis")
+    }
+}

@@ -5,7 +5,6 @@ public enum LlamaError: Error, CustomStringConvertible, Sendable, Equatable {
     case shapeMismatch(path: String, tensor: String, expected: [Int], found: [Int])
     case modelNotFound(name: String, searched: String)
     case tokenOutOfRange(token: Int, vocabularySize: Int)
-    case contextFull(length: Int, maximum: Int)
 
     public var description: String {
         switch self {
@@ -21,8 +20,6 @@ public enum LlamaError: Error, CustomStringConvertible, Sendable, Equatable {
                 + "or set HF_HOME"
         case let .tokenOutOfRange(token, vocabularySize):
             return "token id \(token) is outside the vocabulary (0..<\(vocabularySize)); the tokenizer does not match the model"
-        case let .contextFull(length, maximum):
-            return "sequence length \(length) exceeds the KV cache capacity \(maximum); create the cache with a larger capacity"
         }
     }
 }
