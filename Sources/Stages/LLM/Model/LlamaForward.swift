@@ -103,7 +103,7 @@ extension LlamaModel {
             for t in 0..<count {
                 rmsNorm(x.pointer + t * d, w.attentionNorm.pointer, xn.pointer + t * d, count: d, epsilon: c.rmsNormEpsilon)
             }
-            BLAS.sgemm(transposeB: true, m: count, n: width, k: d, xn.pointer, w.qkv.pointer, qkv.pointer)
+            linear(xn.pointer, w.qkv.pointer, qkv.pointer, m: count, n: width, k: d)
             for t in 0..<count {
                 let row = qkv.pointer + t * width
                 for h in 0..<(heads + kvHeads) {
@@ -136,18 +136,17 @@ extension LlamaModel {
                 }
             }
             // x += attention o_proj^T (the residual, through beta = 1).
-            BLAS.sgemm(transposeB: true, m: count, n: d, k: heads * hd, attention.pointer, w.attentionOutput.pointer,
-                       beta: 1, x.pointer)
+            linear(attention.pointer, w.attentionOutput.pointer, x.pointer, m: count, n: d, k: heads * hd, beta: 1)
             // SwiGLU feed-forward.
             for t in 0..<count {
                 rmsNorm(x.pointer + t * d, w.feedForwardNorm.pointer, xn.pointer + t * d, count: d, epsilon: c.rmsNormEpsilon)
             }
-            BLAS.sgemm(transposeB: true, m: count, n: 2 * ff, k: d, xn.pointer, w.gateUp.pointer, gateUp.pointer)
+            linear(xn.pointer, w.gateUp.pointer, gateUp.pointer, m: count, n: 2 * ff, k: d)
             for t in 0..<count {
                 let row = gateUp.pointer + t * 2 * ff
                 swiGLU(gate: row, up: row + ff, hidden.pointer + t * ff, count: ff)
             }
-            BLAS.sgemm(transposeB: true, m: count, n: d, k: ff, hidden.pointer, w.down.pointer, beta: 1, x.pointer)
+            linear(hidden.pointer, w.down.pointer, x.pointer, m: count, n: d, k: ff, beta: 1)
         }
         for i in caches.indices { caches[i].commit(batch[i].count) }
 
@@ -156,8 +155,7 @@ extension LlamaModel {
             rmsNorm(x.pointer + t * d, weights.finalNorm.pointer, xn.pointer + i * d, count: d, epsilon: c.rmsNormEpsilon)
         }
         let result = Tensor(shape: [rows.count, c.vocabularySize])
-        BLAS.sgemm(transposeB: true, m: rows.count, n: c.vocabularySize, k: d, xn.pointer, weights.output.pointer,
-                   result.pointer)
+        linear(xn.pointer, weights.output.pointer, result.pointer, m: rows.count, n: c.vocabularySize, k: d)
         return result
     }
 
