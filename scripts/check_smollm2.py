@@ -42,7 +42,8 @@ def prompts(reader):
     text = words_to_ids(vocab, ["The", "Ġcapital", "Ġof", "ĠFrance", "Ġis"])
     numbers = words_to_ids(vocab, ["1", ",", "Ġ", "2", ",", "Ġ", "3", ",", "Ġ", "4", ",", "Ġ", "5", ","])
     synthetic = [1] + [(i * 7919 + 13) % len(tokens) for i in range(1, 60)]
-    return {"chat": chat, "text": text, "numbers": numbers, "synthetic-60": synthetic}, tokens
+    long = [1] + [(i * 7919 + 13) % len(tokens) for i in range(1, 500)]
+    return {"chat": chat, "text": text, "numbers": numbers, "synthetic-60": synthetic, "synthetic-500": long}, tokens
 
 
 def torch_model(reader):

@@ -87,13 +87,14 @@ struct LLMModelTests {
 
     @Test func incrementalDecodeEqualsPrefillAtEveryPosition() throws {
         let model = try LlamaModel(ggufPath: tinyLlamaDirectory + "/llama3.f16.gguf")
-        let tokens = (0..<40).map { ($0 * 37 + 11) % 128 }
+        // 150 positions: the prefill's attention runs in query chunks of 64 (LlamaModel.attentionChunk).
+        let tokens = (0..<150).map { ($0 * 37 + 11) % 128 }
         let full = try model.logits(tokens)
         for blockSize in [1, 16, 64] {
             var cache = model.makeCache(blockSize: blockSize)
-            // A 7-token prefill, then a 5-token chunk, then one token at a time.
+            // A 7-token prefill, a 5-token chunk, a 70-token chunk, then one token at a time.
             var position = 0
-            for chunk in [7, 5] + [Int](repeating: 1, count: tokens.count - 12) {
+            for chunk in [7, 5, 70] + [Int](repeating: 1, count: tokens.count - 82) {
                 let logits = try model.forward(Array(tokens[position..<position + chunk]), cache: &cache, logits: .all)
                 for i in 0..<chunk {
                     let diff = maxAbsDifference(row(logits, i), row(full, position + i))
