@@ -24,10 +24,10 @@ struct LLMGGUFTests {
         #expect(file["test.float64"] == .float64(0.1))
         #expect(file.bool("test.bool") == true)
         #expect(file.string("test.string") == "héllo")
-        #expect(file.ints("test.ints") == [1, -2, 3])
-        #expect(file.floats("test.floats") == [0.5, 2.5])
+        #expect(file.intArray("test.ints") == [1, -2, 3])
+        #expect(file.floatArray("test.floats") == [0.5, 2.5])
         #expect(file["test.nested"]?.array?.map { $0.ints ?? [] } == [[1, 2], [3]])
-        let tokens = try #require(file.strings("tokenizer.ggml.tokens"))
+        let tokens = try #require(file.stringArray("tokenizer.ggml.tokens"))
         #expect(tokens.count == 128 && tokens[5] == "<t5>")
         #expect(file.int("llama.block_count") == 2)
     }
@@ -136,7 +136,7 @@ struct LLMSmolLM2Tests {
         #expect(config == LlamaConfig(vocabularySize: 49152, hiddenSize: 576, intermediateSize: 1536, layerCount: 30,
                                       headCount: 9, keyValueHeadCount: 3, headDimension: 64, rmsNormEpsilon: 1e-5,
                                       ropeTheta: 100_000, tieWordEmbeddings: true, maxPositionEmbeddings: 8192))
-        let vocabulary = try #require(gguf.strings("tokenizer.ggml.tokens"))
+        let vocabulary = try #require(gguf.stringArray("tokenizer.ggml.tokens"))
         let id = Dictionary(vocabulary.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let prompt = ["The", "Ġcapital", "Ġof", "ĠFrance", "Ġis"].map { id[$0]! }
         let model = try LlamaModel(ggufPath: smolLM2Path)

@@ -137,11 +137,11 @@ public final class GGUFFile: @unchecked Sendable {
     /// The bool at `key`, or nil.
     public func bool(_ key: String) -> Bool? { metadata[key]?.bool }
     /// The array of strings at `key`, or nil.
-    public func strings(_ key: String) -> [String]? { metadata[key]?.strings }
+    public func stringArray(_ key: String) -> [String]? { metadata[key]?.strings }
     /// The array of integers at `key`, or nil.
-    public func ints(_ key: String) -> [Int]? { metadata[key]?.ints }
+    public func intArray(_ key: String) -> [Int]? { metadata[key]?.ints }
     /// The array of numbers at `key` as Floats, or nil.
-    public func floats(_ key: String) -> [Float]? { metadata[key]?.floats }
+    public func floatArray(_ key: String) -> [Float]? { metadata[key]?.floats }
 
     /// The integer at `key`; throws naming the key when absent or of another type.
     public func requiredInt(_ key: String) throws(GGUFError) -> Int {
