@@ -15,7 +15,9 @@ public enum LlamaLogits: Sendable {
 extension LlamaModel {
     /// Runs `tokens` after the positions already in `cache` (a prefill when the cache is empty), appends
     /// their keys and values to the cache, and returns logits (1 or tokens.count rows, vocabulary columns).
-    /// OpenBLAS runs with `threads` threads during the call. Deterministic for a given thread count.
+    /// OpenBLAS runs with `threads` threads during the call (its thread count is process-wide: do not
+    /// run forward passes concurrently with each other or with single-threaded BLAS work). Deterministic:
+    /// the same tokens, cache contents and thread count give bit-identical logits.
     public func forward(_ tokens: [Int], cache: inout KVCache, logits: LlamaLogits = .last,
                         threads: Int = 2) throws -> Tensor {
         var caches = [cache]
