@@ -69,6 +69,11 @@ let package = Package(
                           path: "Benchmarks/StoreBenchmark"),
         .executableTarget(name: "TrainingBenchmark", dependencies: ["Stages"],
                           path: "Benchmarks/TrainingBenchmark"),
+        .executableTarget(name: "PrefillBenchmark", dependencies: ["Stages"],
+                          path: "Benchmarks/PrefillBenchmark"),
+        // Prints a Llama model's next-token logits as JSON, for scripts/check_smollm2.py.
+        .executableTarget(name: "LLMProbe", dependencies: ["Stages"],
+                          path: "Benchmarks/LLMProbe"),
 
         .testTarget(name: "CacheTests", dependencies: ["Cache"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),

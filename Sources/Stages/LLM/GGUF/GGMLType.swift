@@ -1,0 +1,56 @@
+/// A ggml tensor element type as stored in GGUF, with its block layout.
+public struct GGMLType: Sendable, Equatable, Hashable, CustomStringConvertible {
+    /// The type id in the file.
+    public let rawValue: UInt32
+    /// The name ggml gives it ("Q4_1"), or nil for an id this table does not know.
+    public let name: String?
+    /// Elements per block (1 for plain types).
+    public let blockElements: Int
+    /// Bytes per block.
+    public let blockBytes: Int
+
+    private static let table: [UInt32: (String, Int, Int)] = [
+        0: ("F32", 1, 4), 1: ("F16", 1, 2), 2: ("Q4_0", 32, 18), 3: ("Q4_1", 32, 20),
+        6: ("Q5_0", 32, 22), 7: ("Q5_1", 32, 24), 8: ("Q8_0", 32, 34), 9: ("Q8_1", 32, 40),
+        10: ("Q2_K", 256, 84), 11: ("Q3_K", 256, 110), 12: ("Q4_K", 256, 144), 13: ("Q5_K", 256, 176),
+        14: ("Q6_K", 256, 210), 15: ("Q8_K", 256, 292), 16: ("IQ2_XXS", 256, 66), 17: ("IQ2_XS", 256, 74),
+        18: ("IQ3_XXS", 256, 98), 19: ("IQ1_S", 256, 50), 20: ("IQ4_NL", 32, 18), 21: ("IQ3_S", 256, 110),
+        22: ("IQ2_S", 256, 82), 23: ("IQ4_XS", 256, 136), 24: ("I8", 1, 1), 25: ("I16", 1, 2),
+        26: ("I32", 1, 4), 27: ("I64", 1, 8), 28: ("F64", 1, 8), 29: ("IQ1_M", 256, 56), 30: ("BF16", 1, 2),
+        34: ("TQ1_0", 256, 54), 35: ("TQ2_0", 256, 66), 39: ("MXFP4", 32, 17),
+    ]
+
+    /// The type with id `rawValue`, or nil when the id is unknown.
+    public init?(rawValue: UInt32) {
+        guard let (name, elements, bytes) = Self.table[rawValue] else { return nil }
+        self.rawValue = rawValue
+        self.name = name
+        self.blockElements = elements
+        self.blockBytes = bytes
+    }
+
+    public static let f32 = GGMLType(rawValue: 0)!
+    public static let f16 = GGMLType(rawValue: 1)!
+    public static let q4_0 = GGMLType(rawValue: 2)!
+    public static let q4_1 = GGMLType(rawValue: 3)!
+    public static let q5_0 = GGMLType(rawValue: 6)!
+    public static let q5_1 = GGMLType(rawValue: 7)!
+    public static let q8_0 = GGMLType(rawValue: 8)!
+    public static let q4_K = GGMLType(rawValue: 12)!
+    public static let q5_K = GGMLType(rawValue: 13)!
+    public static let q6_K = GGMLType(rawValue: 14)!
+    public static let bf16 = GGMLType(rawValue: 30)!
+
+    /// The types `GGUFDequantizer` turns into Float.
+    public static let dequantizable: Set<GGMLType> = [.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0,
+                                                      .q4_K, .q5_K, .q6_K]
+
+    public var description: String { name ?? "type \(rawValue)" }
+
+    /// Bytes taken by `elements` elements, or nil when `elements` is not a whole number of blocks.
+    public func byteCount(elements: Int) -> Int? {
+        guard elements % blockElements == 0 else { return nil }
+        let (bytes, overflow) = (elements / blockElements).multipliedReportingOverflow(by: blockBytes)
+        return overflow ? nil : bytes
+    }
+}

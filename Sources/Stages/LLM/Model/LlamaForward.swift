@@ -1,0 +1,210 @@
+import Foundation
+
+// The forward pass, llama2.c style but batched: every position of a chunk goes through each weight
+// matrix in one GEMM, and attention runs as two GEMMs per key/value head (all query heads of the
+// group and all positions at once), against the keys and values of the cache.
+
+/// Which positions' logits a forward pass returns.
+public enum LlamaLogits: Sendable {
+    /// Only the last position's (next-token prediction).
+    case last
+    /// Every position's, one row each.
+    case all
+}
+
+extension LlamaModel {
+    /// Runs `tokens` after the positions already in `cache` (a prefill when the cache is empty), appends
+    /// their keys and values to the cache, and returns logits (1 or tokens.count rows, vocabulary columns).
+    /// OpenBLAS runs with `threads` threads during the call (its thread count is process-wide: do not
+    /// run forward passes concurrently with each other or with single-threaded BLAS work). Deterministic:
+    /// the same tokens, cache contents and thread count give bit-identical logits.
+    public func forward(_ tokens: [Int], cache: inout KVCache, logits: LlamaLogits = .last,
+                        threads: Int = 2) throws -> Tensor {
+        var caches = [cache]
+        cache = KVCache(layerCount: 0, keyValueHeadCount: 0, headDimension: 0)  // keeps the blocks unshared
+        defer { cache = caches[0] }
+        return try forward(batch: [tokens], caches: &caches, logits: logits, threads: threads)
+    }
+
+    /// Runs several sequences in one pass, `batch[i]` after the positions in `caches[i]`: the weight
+    /// GEMMs see every row of every sequence at once, attention stays per sequence. Returns the rows of
+    /// `logits` for each sequence in order (one per sequence for .last). Caches may be forks of one
+    /// another (a trie of continuations): each keeps its own positions.
+    public func forward(batch: [[Int]], caches: inout [KVCache], logits: LlamaLogits = .last,
+                        threads: Int = 2) throws -> Tensor {
+        try BLAS.ensureLoaded()
+        precondition(batch.count == caches.count, "LlamaModel.forward: \(batch.count) sequences, \(caches.count) caches")
+        precondition(batch.allSatisfy { !$0.isEmpty }, "LlamaModel.forward: a sequence without tokens")
+        for cache in caches {
+            precondition(cache.layerCount == config.layerCount && cache.keyValueHeadCount == config.keyValueHeadCount
+                         && cache.headDimension == config.headDimension, "LlamaModel.forward: cache of another model")
+        }
+        for tokens in batch {
+            for token in tokens where !(0..<config.vocabularySize).contains(token) {
+                throw LlamaError.tokenOutOfRange(token: token, vocabularySize: config.vocabularySize)
+            }
+        }
+        let previous = BLAS.libraryThreads
+        if previous != threads { BLAS.libraryThreads = threads }
+        defer { if previous != threads { BLAS.libraryThreads = previous } }
+        return run(batch, caches: &caches, logits: logits)
+    }
+
+    /// Next-token logits (tokens.count, vocabulary) after one more token for each cache: a batched step,
+    /// e.g. every child of a trie node at once.
+    public func step(_ tokens: [Int], caches: inout [KVCache], threads: Int = 2) throws -> Tensor {
+        try forward(batch: tokens.map { [$0] }, caches: &caches, logits: .last, threads: threads)
+    }
+
+    /// Next-token logits after `tokens` (vocabulary values), with their keys and values appended to `cache`.
+    public func prefill(_ tokens: [Int], cache: inout KVCache, threads: Int = 2) throws -> [Float] {
+        try forward(tokens, cache: &cache, logits: .last, threads: threads).array
+    }
+
+    /// Next-token logits after one more token, with its key and value appended to `cache`.
+    public func step(_ token: Int, cache: inout KVCache, threads: Int = 2) throws -> [Float] {
+        try forward([token], cache: &cache, logits: .last, threads: threads).array
+    }
+
+    /// Logits at every position of `tokens` from an empty cache: (tokens.count, vocabulary).
+    public func logits(_ tokens: [Int], threads: Int = 2) throws -> Tensor {
+        var cache = makeCache()
+        return try forward(tokens, cache: &cache, logits: .all, threads: threads)
+    }
+
+    private func run(_ batch: [[Int]], caches: inout [KVCache], logits: LlamaLogits) -> Tensor {
+        let c = config
+        let (d, hd, ff) = (c.hiddenSize, c.headDimension, c.intermediateSize)
+        let (heads, kvHeads, group) = (c.headCount, c.keyValueHeadCount, c.groupSize)
+        let width = (heads + 2 * kvHeads) * hd
+        let half = hd / 2
+        // Rows of every activation matrix: the positions of sequence 0, then of sequence 1, ...
+        let count = batch.reduce(0) { $0 + $1.count }
+        let offsets = batch.indices.map { i in batch[..<i].reduce(0) { $0 + $1.count } }
+        let starts = caches.map(\.count)
+        let context = zip(starts, batch).map { $0 + $1.count }.max()!
+        let positions = batch.indices.flatMap { i in (0..<batch[i].count).map { starts[i] + $0 } }
+        let tokens = batch.flatMap { $0 }
+        for i in caches.indices { caches[i].reserve(batch[i].count) }
+
+        let x = Tensor(shape: [count, d]), xn = Tensor(shape: [count, d])
+        let qkv = Tensor(shape: [count, width]), attention = Tensor(shape: [count, heads * hd])
+        let gateUp = Tensor(shape: [count, 2 * ff]), hidden = Tensor(shape: [count, ff])
+        let keys = Tensor(shape: [context, hd]), values = Tensor(shape: [context, hd])
+        let chunk = min(batch.map(\.count).max()!, Self.attentionChunk)
+        let queries = Tensor(shape: [group * chunk, hd]), scores = Tensor(shape: [group * chunk, context])
+        let outputs = Tensor(shape: [group * chunk, hd])
+        let (cosines, sines) = rotaryTables(positions: positions)
+        let scale = 1 / Float(hd).squareRoot()
+
+        for (t, token) in tokens.enumerated() {
+            (x.pointer + t * d).update(from: weights.embedding.pointer + token * d, count: d)
+        }
+        for (l, w) in weights.layers.enumerated() {
+            // Attention: norm, q/k/v for all positions, rotary on q and k, keys and values into the cache.
+            for t in 0..<count {
+                rmsNorm(x.pointer + t * d, w.attentionNorm.pointer, xn.pointer + t * d, count: d, epsilon: c.rmsNormEpsilon)
+            }
+            linear(xn.pointer, w.qkv.pointer, qkv.pointer, m: count, n: width, k: d)
+            for t in 0..<count {
+                let row = qkv.pointer + t * width
+                for h in 0..<(heads + kvHeads) {
+                    applyRotary(row + h * hd, cos: cosines.pointer + t * half, sin: sines.pointer + t * half, half: half)
+                }
+            }
+            for (i, cache) in caches.enumerated() {
+                let (start, n, offset) = (starts[i], batch[i].count, offsets[i])
+                for t in 0..<n {
+                    let row = qkv.pointer + (offset + t) * width
+                    for g in 0..<kvHeads {
+                        cache.slot(layer: l, head: g, position: start + t, values: false)
+                            .update(from: row + (heads + g) * hd, count: hd)
+                        cache.slot(layer: l, head: g, position: start + t, values: true)
+                            .update(from: row + (heads + kvHeads + g) * hd, count: hd)
+                    }
+                }
+                for g in 0..<kvHeads {
+                    cache.gather(layer: l, head: g, length: start + n, keys: keys.pointer, values: values.pointer)
+                    // Query chunks, so that a chunk's GEMMs skip the keys all of its positions mask out.
+                    var first = 0
+                    while first < n {
+                        let size = min(Self.attentionChunk, n - first), visible = start + first + size
+                        attend(group: g, positions: first..<first + size, visible: visible, start: start,
+                               qkv: qkv.pointer + offset * width, width: width, keys: keys.pointer,
+                               values: values.pointer, queries: queries.pointer, scores: scores.pointer,
+                               outputs: outputs.pointer, attention: attention.pointer + offset * heads * hd, scale: scale)
+                        first += size
+                    }
+                }
+            }
+            // x += attention o_proj^T (the residual, through beta = 1).
+            linear(attention.pointer, w.attentionOutput.pointer, x.pointer, m: count, n: d, k: heads * hd, beta: 1)
+            // SwiGLU feed-forward.
+            for t in 0..<count {
+                rmsNorm(x.pointer + t * d, w.feedForwardNorm.pointer, xn.pointer + t * d, count: d, epsilon: c.rmsNormEpsilon)
+            }
+            linear(xn.pointer, w.gateUp.pointer, gateUp.pointer, m: count, n: 2 * ff, k: d)
+            for t in 0..<count {
+                let row = gateUp.pointer + t * 2 * ff
+                swiGLU(gate: row, up: row + ff, hidden.pointer + t * ff, count: ff)
+            }
+            linear(hidden.pointer, w.down.pointer, x.pointer, m: count, n: d, k: ff, beta: 1)
+        }
+        for i in caches.indices { caches[i].commit(batch[i].count) }
+
+        let rows = logits == .all ? Array(0..<count) : batch.indices.map { offsets[$0] + batch[$0].count - 1 }
+        for (i, t) in rows.enumerated() {
+            rmsNorm(x.pointer + t * d, weights.finalNorm.pointer, xn.pointer + i * d, count: d, epsilon: c.rmsNormEpsilon)
+        }
+        let result = Tensor(shape: [rows.count, c.vocabularySize])
+        linear(xn.pointer, weights.output.pointer, result.pointer, m: rows.count, n: c.vocabularySize, k: d)
+        return result
+    }
+
+    /// Query positions per attention GEMM: smaller skips more of the causal mask, larger makes fewer calls.
+    static let attentionChunk = 64
+
+    /// Attention of the query heads of key/value head `group` at `positions` (of this call) over the
+    /// first `visible` cached positions: scores = q k^T / sqrt(d), causal softmax, outputs = scores v,
+    /// written to the heads' columns of `attention`. Rows of the GEMMs are (head in group, position).
+    private func attend(group g: Int, positions: Range<Int>, visible: Int, start: Int, qkv: UnsafePointer<Float>,
+                        width: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                        queries: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>,
+                        outputs: UnsafeMutablePointer<Float>, attention: UnsafeMutablePointer<Float>, scale: Float) {
+        let (hd, heads, group) = (config.headDimension, config.headCount, config.groupSize)
+        let n = positions.count
+        for j in 0..<group {
+            for (i, t) in positions.enumerated() {
+                (queries + (j * n + i) * hd).update(from: qkv + t * width + (g * group + j) * hd, count: hd)
+            }
+        }
+        BLAS.sgemm(transposeB: true, m: group * n, n: visible, k: hd, alpha: scale, queries, keys, scores)
+        for r in 0..<group * n {
+            let row = scores + r * visible
+            let seen = start + positions.lowerBound + r % n + 1
+            softmaxInPlace(row, count: seen)
+            if seen < visible { (row + seen).update(repeating: 0, count: visible - seen) }
+        }
+        BLAS.sgemm(m: group * n, n: hd, k: visible, scores, values, outputs)
+        for j in 0..<group {
+            for (i, t) in positions.enumerated() {
+                (attention + t * heads * hd + (g * group + j) * hd).update(from: outputs + (j * n + i) * hd, count: hd)
+            }
+        }
+    }
+
+    /// cos and sin of position * frequency for each of `positions`: two (positions.count, headDim/2) tables.
+    func rotaryTables(positions: [Int]) -> (Tensor, Tensor) {
+        let half = inverseFrequencies.count
+        let cosines = Tensor(shape: [positions.count, half]), sines = Tensor(shape: [positions.count, half])
+        for (t, position) in positions.enumerated() {
+            for i in 0..<half {
+                // The angle in Float, as transformers multiplies position and frequency in float32.
+                let angle = Double(Float(position) * inverseFrequencies[i])
+                cosines[t * half + i] = Float(Foundation.cos(angle))
+                sines[t * half + i] = Float(Foundation.sin(angle))
+            }
+        }
+        return (cosines, sines)
+    }
+}

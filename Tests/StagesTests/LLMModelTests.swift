@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+@testable import Stages
+
+/// Checks every reference sequence of `reference` against `model`: all positions from one prefill.
+private func expectMatchesReference(_ model: LlamaModel, _ reference: String, tolerance: Float = 1e-4) throws {
+    for sequence in try referenceLogits(reference) {
+        let logits = try model.logits(sequence.tokens)
+        let rows = sequence.lastOnly ? [sequence.tokens.count - 1] : Array(sequence.tokens.indices)
+        for (i, r) in rows.enumerated() {
+            let diff = maxAbsDifference(row(logits, r), sequence.logits[i])
+            #expect(diff < tolerance, "\(reference) from \(model.source): tokens \(sequence.tokens) position \(r): \(diff)")
+        }
+    }
+}
+
+@Suite("LLM Llama model")
+struct LLMModelTests {
+    @Test func configFromConfigJSON() throws {
+        let tied = try LlamaConfig(configJSON: tinyLlamaDirectory + "/tied/config.json")
+        #expect(tied.hiddenSize == 32 && tied.layerCount == 2 && tied.headCount == 4 && tied.keyValueHeadCount == 2)
+        #expect(tied.headDimension == 8 && tied.tieWordEmbeddings && tied.ropeScaling == nil && tied.ropeTheta == 10000)
+        let llama3 = try LlamaConfig(configJSON: tinyLlamaDirectory + "/llama3/config.json")
+        #expect(!llama3.tieWordEmbeddings)
+        #expect(llama3.ropeScaling == RopeScaling(factor: 8, lowFrequencyFactor: 1, highFrequencyFactor: 4,
+                                                  originalMaxPositionEmbeddings: 16))
+        let gguf = try LlamaConfig(gguf: GGUFFile(path: tinyLlamaDirectory + "/tied.f32.gguf"))
+        #expect(gguf.hiddenSize == tied.hiddenSize && gguf.intermediateSize == tied.intermediateSize
+                && gguf.vocabularySize == 128 && gguf.tieWordEmbeddings && gguf.rmsNormEpsilon == tied.rmsNormEpsilon)
+    }
+
+    @Test func safetensorsLogitsMatchTransformers() throws {
+        try expectMatchesReference(LlamaModel(directory: tinyLlamaDirectory + "/tied"), "tied")
+        try expectMatchesReference(LlamaModel(directory: tinyLlamaDirectory + "/llama3"), "llama3")
+    }
+
+    @Test func ggufLogitsMatchTransformers() throws {
+        try expectMatchesReference(LlamaModel(ggufPath: tinyLlamaDirectory + "/tied.f32.gguf"), "tied")
+        try expectMatchesReference(LlamaModel(ggufPath: tinyLlamaDirectory + "/tied.q8_0.gguf"), "tied.q8_0")
+        try expectMatchesReference(LlamaModel(ggufPath: tinyLlamaDirectory + "/llama3.f16.gguf"), "llama3")
+    }
+
+    @Test func huggingFaceCacheLayout() throws {
+        let hub = try llmTemporaryDirectory() + "/hub"
+        let repo = hub + "/models--tiny--llama"
+        let snapshot = repo + "/snapshots/0123abcd"
+        let manager = FileManager.default
+        try manager.createDirectory(atPath: repo + "/refs", withIntermediateDirectories: true)
+        try manager.createDirectory(atPath: snapshot, withIntermediateDirectories: true)
+        try "0123abcd".write(toFile: repo + "/refs/main", atomically: true, encoding: .utf8)
+        for name in try manager.contentsOfDirectory(atPath: tinyLlamaDirectory + "/tied") {
+            try manager.createSymbolicLink(atPath: snapshot + "/" + name, withDestinationPath: tinyLlamaDirectory + "/tied/" + name)
+        }
+        #expect(try HuggingFaceHub.snapshotDirectory(name: "tiny/llama", cacheDirectory: hub) == snapshot)
+        #expect(HuggingFaceHub.cacheDirectory(environment: ["HF_HOME": "/x"]) == "/x/hub")
+        #expect(HuggingFaceHub.cacheDirectory(environment: ["HOME": "/h"]) == "/h/.cache/huggingface/hub")
+        let model = try LlamaModel(huggingFace: "tiny/llama", cacheDirectory: hub)
+        try expectMatchesReference(model, "tied")
+        #expect(throws: LlamaError.self) { _ = try LlamaModel(huggingFace: "tiny/absent", cacheDirectory: hub) }
+    }
+
+    @Test func missingTensorAndBadTokenAreTypedErrors() throws {
+        let dir = try llmTemporaryDirectory()
+        try FileManager.default.copyItem(atPath: tinyLlamaDirectory + "/llama3/config.json", toPath: dir + "/config.json")
+        // A checkpoint without lm_head but with tie_word_embeddings false falls back to tying; drop a layer tensor instead.
+        let source = try SafetensorsFile(path: tinyLlamaDirectory + "/llama3/model.safetensors")
+        var header: [String: Any] = [:]
+        var data: [UInt8] = []
+        for (name, info) in source.tensors where name != "model.layers.1.mlp.up_proj.weight" {
+            header[name] = ["dtype": info.dtype, "shape": info.shape, "data_offsets": [data.count, data.count + info.byteCount]]
+            data += Array(source.data(of: info))
+        }
+        let json = try JSONSerialization.data(withJSONObject: header)
+        var bytes: [UInt8] = []
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes += $0 }
+        try Data(bytes + json + data).write(to: URL(fileURLWithPath: dir + "/model.safetensors"))
+        #expect(throws: SafetensorsError.missingTensor(path: dir, tensor: "model.layers.1.mlp.up_proj.weight")) {
+            _ = try LlamaModel(directory: dir)
+        }
+        let model = try LlamaModel(ggufPath: tinyLlamaDirectory + "/tied.f32.gguf")
+        var cache = model.makeCache()
+        #expect(throws: LlamaError.tokenOutOfRange(token: 128, vocabularySize: 128)) {
+            _ = try model.prefill([1, 128], cache: &cache)
+        }
+        #expect(cache.count == 0)
+    }
+
+    @Test func incrementalDecodeEqualsPrefillAtEveryPosition() throws {
+        let model = try LlamaModel(ggufPath: tinyLlamaDirectory + "/llama3.f16.gguf")
+        // 150 positions: the prefill's attention runs in query chunks of 64 (LlamaModel.attentionChunk).
+        let tokens = (0..<150).map { ($0 * 37 + 11) % 128 }
+        let full = try model.logits(tokens)
+        for blockSize in [1, 16, 64] {
+            var cache = model.makeCache(blockSize: blockSize)
+            // A 7-token prefill, a 5-token chunk, a 70-token chunk, then one token at a time.
+            var position = 0
+            for chunk in [7, 5, 70] + [Int](repeating: 1, count: tokens.count - 82) {
+                let logits = try model.forward(Array(tokens[position..<position + chunk]), cache: &cache, logits: .all)
+                for i in 0..<chunk {
+                    let diff = maxAbsDifference(row(logits, i), row(full, position + i))
+                    #expect(diff < 1e-4, "block \(blockSize) position \(position + i): \(diff)")
+                }
+                position += chunk
+            }
+            #expect(cache.count == tokens.count)
+        }
+    }
+
+    @Test func forkedCachesAreIndependent() throws {
+        let model = try LlamaModel(directory: tinyLlamaDirectory + "/tied")
+        var prefix = model.makeCache(blockSize: 4)
+        _ = try model.prefill([1, 5, 9, 100, 17, 42], cache: &prefix)  // 1.5 blocks: the last is shared and partial
+        var a = prefix.fork(), b = prefix
+        let a1 = try model.step(3, cache: &a)
+        let b1 = try model.step(7, cache: &b)
+        let a2 = try model.step(127, cache: &a)
+        let again = try model.step(3, cache: &prefix)
+        #expect(a1 == again)  // the prefix was not changed by its forks
+        #expect(a.count == 8 && b.count == 7 && prefix.count == 7)
+        // Each fork equals a fresh run of its own tokens.
+        #expect(maxAbsDifference(b1, row(try model.logits([1, 5, 9, 100, 17, 42, 7]), 6)) < 1e-4)
+        #expect(maxAbsDifference(a2, row(try model.logits([1, 5, 9, 100, 17, 42, 3, 127]), 7)) < 1e-4)
+        var c = a
+        c.truncate(to: 6)
+        #expect(try model.step(7, cache: &c) == b1)
+    }
+
+    @Test func batchedStepsOverForksMatchSingleSteps() throws {
+        let model = try LlamaModel(ggufPath: tinyLlamaDirectory + "/llama3.f16.gguf")
+        var prompt = model.makeCache(blockSize: 4)
+        _ = try model.prefill([1, 5, 9, 100, 17], cache: &prompt)
+        // A trie level: ten children of the prompt in one batched step, then their children.
+        var children = [KVCache](repeating: prompt, count: 10)
+        let level1 = try model.step(Array(30..<40), caches: &children)
+        #expect(level1.shape == [10, 128] && prompt.count == 5 && children.allSatisfy { $0.count == 6 })
+        var grandchildren = children.flatMap { [$0, $0] }
+        let level2 = try model.step((0..<20).map { 50 + $0 }, caches: &grandchildren)
+        for i in [0, 3, 9] {
+            var single = prompt
+            #expect(maxAbsDifference(try model.step(30 + i, cache: &single), row(level1, i)) < 1e-4)
+            #expect(maxAbsDifference(try model.step(50 + 2 * i + 1, cache: &single), row(level2, 2 * i + 1)) < 1e-4)
+        }
+        // Sequences of different lengths in one batch, all positions' logits.
+        var mixed = [prompt, model.makeCache()]
+        let rows = try model.forward(batch: [[7, 8, 9], [1, 5]], caches: &mixed, logits: .all)
+        #expect(rows.shape == [5, 128])
+        let alone = try model.logits([1, 5, 9, 100, 17, 7, 8, 9])
+        for i in 0..<3 { #expect(maxAbsDifference(row(rows, i), row(alone, 5 + i)) < 1e-4) }
+        #expect(maxAbsDifference(row(rows, 4), row(alone, 1)) < 1e-4)
+    }
+
+    @Test func prefillIsDeterministic() throws {
+        let model = try LlamaModel(ggufPath: tinyLlamaDirectory + "/tied.q8_0.gguf")
+        let tokens = (0..<50).map { ($0 * 13 + 5) % 128 }
+        let first = try model.logits(tokens, threads: 2).array
+        for _ in 0..<3 { #expect(try model.logits(tokens, threads: 2).array == first) }
+    }
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Prompt-processing speed, side by side: pipe's Llama forward pass vs llama.cpp (llama-cpp-python).
+
+Same model file, same token ids (1, then (i * 7919 + 13) % vocab), same thread count; rounds alternate the engines
+(the machine is shared), and each figure is the best of all rounds.
+pipe dequantizes the GGUF to float32 at load; llama.cpp runs the file's own types (Q4_1 for the
+shipped SmolLM2). With --f32 it also writes a float32 GGUF of the same weights (once, beside the
+model) and times llama.cpp on it too, the like-for-like comparison.
+
+Usage: python3 scripts/bench_prefill.py [--gguf FILE] [--lengths 60,500] [--threads 2] [--repeats 2]
+                                       [--rounds 3] [--f32]
+Needs: a built PrefillBenchmark (swift build --product PrefillBenchmark); pip install llama-cpp-python gguf.
+"""
+import argparse
+import json
+import os
+import subprocess
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def prompt(length, vocab):
+    return [1] + [(i * 7919 + 13) % vocab for i in range(1, length)]
+
+
+def write_f32(src, dst):
+    import gguf
+    import numpy as np
+    reader = gguf.GGUFReader(src)
+    writer = gguf.GGUFWriter(dst, reader.fields["general.architecture"].contents())
+    for name, field in reader.fields.items():
+        if name.startswith("GGUF.") or name == "general.architecture":
+            continue
+        if name == "general.file_type":
+            writer.add_file_type(0)
+            continue
+        vtype = field.types[0]
+        sub = field.types[-1] if vtype == gguf.GGUFValueType.ARRAY else None
+        writer.add_key_value(name, field.contents(), vtype, sub_type=sub)
+    for t in reader.tensors:
+        arr = gguf.quants.dequantize(t.data, t.tensor_type).reshape([int(n) for n in reversed(t.shape)])
+        writer.add_tensor(t.name, np.ascontiguousarray(arr, dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+
+
+class LlamaCpp:
+    """One llama.cpp context on a GGUF file."""
+
+    def __init__(self, path, threads):
+        from llama_cpp import Llama
+        self.llm = Llama(model_path=path, n_ctx=1024, n_batch=512, n_ubatch=512, n_threads=threads,
+                         n_threads_batch=threads, verbose=False)
+
+    def best(self, length, repeats):
+        tokens = prompt(length, self.llm.n_vocab())
+        best = float("inf")
+        for _ in range(repeats + 1):  # one warm-up
+            self.llm.reset()  # n_tokens = 0: the next eval overwrites the KV cache from position 0
+            t0 = time.perf_counter()
+            self.llm.eval(tokens)
+            best = min(best, time.perf_counter() - t0)
+        return length / best
+
+
+def run_pipe(bench, path, lengths, threads, repeats):
+    env = dict(os.environ)
+    env.pop("OPENBLAS_CORETYPE", None)  # let pipe choose its kernels, as in production
+    out = json.loads(subprocess.check_output(
+        [bench, "--gguf", path, "--lengths", ",".join(map(str, lengths)), "--threads", str(threads),
+         "--repeats", str(repeats), "--json"], env=env))
+    return out, {r["tokens"]: r["tokens_per_second"] for r in out["prefill"]}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--gguf")
+    parser.add_argument("--lengths", default="60,500")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--f32", action="store_true")
+    parser.add_argument("--bench", default=os.path.join(ROOT, ".build/debug/PrefillBenchmark"))
+    args = parser.parse_args()
+    path = args.gguf or subprocess.check_output([os.path.join(ROOT, "scripts/fetch-smollm2")], text=True).strip()
+    lengths = [int(x) for x in args.lengths.split(",")]
+
+    engines = [("llama.cpp " + os.path.basename(path), LlamaCpp(path, args.threads))]
+    if args.f32:
+        f32 = os.path.splitext(path)[0] + ".F32.gguf"
+        if not os.path.exists(f32):
+            write_f32(path, f32)
+        engines.append(("llama.cpp F32 of the same weights", LlamaCpp(f32, args.threads)))
+    # Rounds alternate the engines, so load from other jobs on the machine hits them alike; best of all.
+    mine = {n: 0.0 for n in lengths}
+    rows = [(name, {n: 0.0 for n in lengths}) for name, _ in engines]
+    for _ in range(args.rounds):
+        ours, measured = run_pipe(args.bench, path, lengths, args.threads, args.repeats)
+        for n in lengths:
+            mine[n] = max(mine[n], measured[n])
+        for (_, engine), (_, best) in zip(engines, rows):
+            for n in lengths:
+                best[n] = max(best[n], engine.best(n, args.repeats))
+    print("pipe: OpenBLAS %s, %d threads, load %.2f s, peak RSS %.0f MB; best of %d rounds x %d repeats" % (
+        ours["core"], ours["threads"], ours["load_seconds"], ours["peak_rss_mb"], args.rounds, args.repeats))
+    print("%-6s %12s  %s" % ("tokens", "pipe tok/s", "   ".join("%s tok/s (pipe/it)" % name for name, _ in rows)))
+    for n in lengths:
+        cells = ["%8.1f (%.2fx)" % (r[n], mine[n] / r[n]) for _, r in rows]
+        print("%-6d %12.1f  %s" % (n, mine[n], "   ".join(cells)))
+
+
+if __name__ == "__main__":
+    main()
