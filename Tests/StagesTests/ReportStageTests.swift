@@ -49,6 +49,18 @@ import Pipeline
         #expect(!html.contains("src=") && !html.contains("href=\"http"), "self-contained")
     }
 
+    @Test func accuracyTablesAreShownWithOneIntervalColumn() {
+        let csv = CSVTable(header: ["series", "label", "x", "mean", "ci95_low", "ci95_high", "n_models", "published"],
+                           rows: [["teacher", "", "5", "94.31", "94.24", "94.37", "25", "94.3"],
+                                  ["student", "uniform noise", "", "53.39", "49.31", "57.47", "25", ""]])
+        let shown = ReportHTML.readable(csv)
+        #expect(shown.header == ["series", "setting", "accuracy %", "95% interval", "models", "study"])
+        #expect(shown.rows == [["teacher", "5", "94.31", "94.24–94.37", "25", "94.3"],
+                               ["student", "uniform noise", "53.39", "49.31–57.47", "25", ""]])
+        let other = CSVTable(header: ["quantity", "study"], rows: [["teacher", "94.3%"]])
+        #expect(ReportHTML.readable(other) == other)
+    }
+
     @Test func rejectsActiveOrBrokenInputs() throws {
         let section = ReportStage.Params(title: "t", sections: [.init(title: "s", figure: "f")])
         for bad in ["<svg><script>alert(1)</script></svg>", "<svg onload=\"x()\"></svg>", "<html></html>"] {

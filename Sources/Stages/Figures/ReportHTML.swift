@@ -22,7 +22,8 @@ struct ReportHTML {
         figure { margin: 12px 0; text-align: center; }
         figure svg { max-width: 100%; height: auto; }
         .compare { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
-        .compare > div { flex: 1 1 380px; min-width: 0; overflow-x: auto; }
+        .compare > div { flex: 1 1 300px; min-width: 0; overflow-x: auto; }
+        .compare > div.ours { flex: 2 1 520px; }
         .published { background: #f5f7fa; border-left: 3px solid #0072B2; padding: 10px 14px; }
         table { border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; }
         th, td { padding: 3px 9px; border-bottom: 1px solid #e4e4e4; text-align: left; white-space: nowrap; }
@@ -68,11 +69,27 @@ struct ReportHTML {
         let published = section.published.map(Self.published) ?? nil
         if table != nil || published != nil {
             body.append("<div class=\"compare\">")
-            if let table { body.append("<div class=\"ours\"><h3>Our results</h3>\n\(Self.table(table))\n</div>") }
+            if let table { body.append("<div class=\"ours\"><h3>Our results</h3>\n\(Self.table(Self.readable(table)))\n</div>") }
             if let published { body.append("<div class=\"published\"><h3>Published (original study)</h3>\n\(published)\n</div>") }
             body.append("</div>")
         }
         body.append("</section>")
+    }
+
+    /// An accuracy CSV (series, label, x, mean, ci95_low, ci95_high, n_models, published) as a
+    /// table a reader takes in at a glance: one setting column, the interval in one cell. Other
+    /// tables pass through unchanged.
+    static func readable(_ table: CSVTable) -> CSVTable {
+        let needed = ["series", "label", "x", "mean", "ci95_low", "ci95_high", "n_models", "published"]
+        let column = Dictionary(table.header.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        guard needed.allSatisfy({ column[$0] != nil }) else { return table }
+        let rows = table.rows.map { row -> [String] in
+            func cell(_ name: String) -> String { column[name].flatMap { $0 < row.count ? row[$0] : nil } ?? "" }
+            let setting = cell("label").isEmpty ? cell("x") : cell("label")
+            return [cell("series"), setting, cell("mean"), cell("ci95_low") + "–" + cell("ci95_high"),
+                    cell("n_models"), cell("published")]
+        }
+        return CSVTable(header: ["series", "setting", "accuracy %", "95% interval", "models", "study"], rows: rows)
     }
 
     /// A CSV table as HTML; cells that are numbers are right-aligned.
