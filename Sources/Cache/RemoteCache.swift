@@ -18,6 +18,9 @@ public final class RemoteCache: @unchecked Sendable {
     /// Blobs this process found corrupt on the remote: pushes overwrite them instead of
     /// trusting HEAD (which only says the name exists).
     private var corruptOnRemote = Set<Digest>()
+    /// Set once the remote could not be reached: later calls fail at once instead of retrying
+    /// again for every stage of the build.
+    private var unreachable: RemoteError?
 
     public init(store: ArtifactStore, remote: Remote, pushesBuilds: Bool = false, concurrency: Int = 4,
                 progress: TransferProgress? = nil) {
@@ -30,12 +33,25 @@ public final class RemoteCache: @unchecked Sendable {
 
     /// True if the remote has an /ac/ entry for `key` (blobs not checked).
     public func remoteHasResult(key: Digest) throws -> Bool {
-        try remote.has(.ac, key.hex)
+        try reachable { try remote.has(.ac, key.hex) }
+    }
+
+    /// Runs `body` unless the remote already proved unreachable; remembers if it does now.
+    private func reachable<T>(_ body: () throws -> T) throws -> T {
+        if let unreachable = lock.withLock({ unreachable }) { throw unreachable }
+        do { return try body() } catch let error as RemoteError {
+            if case .unreachable = error { lock.withLock { unreachable = error } }
+            throw error
+        }
     }
 
     /// Copies the result of `key` into the local store and returns it; nil when the remote has
     /// no entry or lacks any blob it names (a miss: the stage must run).
     public func pull(key: Digest) throws -> ActionRecord? {
+        try reachable { try pullReachable(key: key) }
+    }
+
+    private func pullReachable(key: Digest) throws -> ActionRecord? {
         guard let data = try remote.get(.ac, key.hex) else { return nil }
         let record = try RemoteAction.decode(data, key: key, source: "\(remote.location)/ac/\(key.hex)")
         let missing = record.blobs.filter { !store.contains($0) }
@@ -58,6 +74,10 @@ public final class RemoteCache: @unchecked Sendable {
     /// Uploads the blobs of `record` the remote lacks, then its /ac/ entry. Returns the bytes sent.
     @discardableResult
     public func push(_ record: ActionRecord) throws -> Int64 {
+        try reachable { try pushReachable(record) }
+    }
+
+    private func pushReachable(_ record: ActionRecord) throws -> Int64 {
         let sent = try Self.concurrently(Array(Set(record.blobs)), limit: concurrency) { [self] digest -> Int64 in
             let knownBad = lock.withLock { corruptOnRemote.contains(digest) }
             if !knownBad, try remote.has(.cas, digest.hex) { return 0 }

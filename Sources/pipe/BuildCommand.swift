@@ -57,7 +57,7 @@ struct BuildCommand: ParsableCommand {
             }
             let display: ProgressDisplay = Console.isTerminal ? LiveDisplay() : PlainDisplay()
             let cache = try remoteOptions.remote.map {
-                try RemoteOptions.cache($0, store: store, push: push, verb: push ? "moved" : "pulled")
+                try RemoteOptions.cache($0, store: store, push: push, verb: push ? "transferred" : "pulled")
             }
             let builder = Builder(pipeline: session.pipeline, store: store, observer: display,
                                   options: BuildOptions(jobs: jobs, keepGoing: keepGoing, force: forced, remote: cache))
