@@ -13,7 +13,7 @@ struct RemoteCommandTests {
         let push = try cli.toy("push", "toy", "--store", "one", "--remote", server.url)
         #expect(push.status == 0, "\(push.stderr)")
         #expect(push.stdout.contains("pushed 5 results"))
-        #expect(push.stderr.contains("pipe: remote: pushed 10 blobs"))
+        #expect(push.stderr.contains("pipe: remote: pushed "))  // 9 or 10 blobs: two join logs may be equal
         #expect(try server.integrityProblems().isEmpty)
 
         let pull = try cli.toy("pull", "toy", "--store", "two", "--remote", server.url)
