@@ -28,31 +28,31 @@ struct FaultInjectionTests {
     @Test func serverStoppedMidPushAndMidPull() throws {
         let server = try NginxServer()
         let cli = try CommandRunner(); defer { cli.cleanUp() }
-        let wide = ["--set", "width=300"]
+        let wide = ["--set", "width=150"]
         #expect(try cli.toy(["build", "wide", "--store", "one"] + wide).status == 0)
 
         var interrupted = 0
         // Push: stopped part way, then resumed; the second push uploads only what is missing.
-        let pushStatus = try runWhileStopping(cli, server, after: 400_000, ["push", "wide", "--store", "one", "--remote", server.url] + wide)
+        let pushStatus = try runWhileStopping(cli, server, after: 250_000, ["push", "wide", "--store", "one", "--remote", server.url] + wide)
         interrupted += pushStatus != 0 ? 1 : 0
         let partial = server.actionCount
         #expect(try server.integrityProblems().isEmpty)
         try server.start()
         let push = try cli.toy(["push", "wide", "--store", "one", "--remote", server.url] + wide)
         #expect(push.status == 0, "\(push.stderr)")
-        #expect(server.actionCount == 301)
+        #expect(server.actionCount == 151)
         #expect(try server.integrityProblems().isEmpty)
 
         // Pull: stopped part way; the local store stays valid, the next pull completes.
-        let pullStatus = try runWhileStopping(cli, server, after: 300_000, ["pull", "wide", "--store", "two", "--remote", server.url] + wide)
+        let pullStatus = try runWhileStopping(cli, server, after: 200_000, ["pull", "wide", "--store", "two", "--remote", server.url] + wide)
         interrupted += pullStatus != 0 ? 1 : 0
         let verify = try cli.toy("verify", "--store", "two")
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         try server.start()
         let pull = try cli.toy(["pull", "wide", "--store", "two", "--remote", server.url] + wide)
-        #expect(pull.stdout.contains("301 of 301 results present locally"), "\(pull.stdout)\(pull.stderr)")
+        #expect(pull.stdout.contains("151 of 151 results present locally"), "\(pull.stdout)\(pull.stderr)")
         let build = try cli.toy(["build", "wide", "--store", "two"] + wide)
-        #expect(build.stderr.contains("301 stages: 0 ran, 301 cached"), "\(build.stderr)")
+        #expect(build.stderr.contains("151 stages: 0 ran, 151 cached"), "\(build.stderr)")
         FaultCounts.report("server-stopped", ["transfers": 4, "interrupted": interrupted,
                                               "ac-entries-before-restart": partial, "artifacts-lost": 0])
     }
@@ -75,7 +75,8 @@ struct FaultInjectionTests {
         let build = try cli.toy("build", "toy", "--store", "two", "--remote", server.url, "--push")
         #expect(build.status == 0, "\(build.stderr)")
         #expect(build.stderr.contains("rejected, not stored"), "\(build.stderr)")
-        #expect(build.stderr.contains("5 stages: 3 ran, 2 cached"), "\(build.stderr)")
+        // Only a reruns: it reproduces "alpha", so ab and all still come from the remote.
+        #expect(build.stderr.contains("5 stages: 1 ran, 4 cached"), "\(build.stderr)")
         #expect(try result(cli) == Self.expected)
         #expect(try cli.toy("verify", "--store", "two").status == 0)
         // Writing through replaced the bad copy.
@@ -131,9 +132,11 @@ struct FaultInjectionTests {
             victim.standardError = FileHandle.nullDevice
             try victim.run()
             runs += 1
-            usleep(UInt32.random(in: 20_000...400_000, using: &generator))
-            if kill(victim.processIdentifier, SIGKILL) == 0 { killed += 1 }
+            usleep(UInt32.random(in: 10_000...250_000, using: &generator))
+            kill(victim.processIdentifier, SIGKILL)
             victim.waitUntilExit()
+            // A build that finished before the signal was not killed: count only real kills.
+            if victim.terminationReason == .uncaughtSignal { killed += 1 }
             let verify = try cli.toy("verify")
             #expect(verify.status == 0, "round \(i): \(verify.stdout)\(verify.stderr)")
             let resumed = try cli.toy(arguments)
