@@ -71,6 +71,20 @@ struct Noise: StageKind {
     }
 }
 
+/// Concatenates its inputs' bytes in input-name order (binary-safe, unlike Join).
+struct Concat: StageKind {
+    struct Params: Codable, Sendable {}
+    static let name = "toy-concat"
+    static let summary = "concatenates its inputs"
+    static let code = CodeFingerprint(files: ["Tests/ToyPipe/main.swift#Concat": "1"])
+    static let outputs = ["out"]
+    static func run(_ params: Params, _ context: StageContext) throws {
+        var out = Data()
+        for name in context.inputNames { out.append(try context.input(name)) }
+        context.write("out", out)
+    }
+}
+
 PipeMain.run { p in
     let millis = try p.config.int("millis", 50, "how long each producer sleeps")
     let fail = try p.config.bool("fail", false, "make producer b fail")
@@ -94,5 +108,5 @@ PipeMain.run { p in
     let megabytes = try p.config.int("bigmb", 1, "MB written by each producer of the `big` target")
     var big: [String: ArtifactRef] = [:]
     for i in 0..<4 { big["\(i)"] = p.stage("big.\(i)", Noise.self, .init(seed: i + 1, megabytes: megabytes))["out"] }
-    p.target("big", p.stage("big.all", Join.self, .init(separator: ""), inputs: big), summary: "large random outputs joined")
+    p.target("big", p.stage("big.all", Concat.self, .init(), inputs: big), summary: "large random outputs joined")
 }
