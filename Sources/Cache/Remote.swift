@@ -10,6 +10,13 @@ public enum RemoteNamespace: String, Sendable {
 
 /// A shared artifact cache: a directory or an HTTP server speaking Bazel's remote cache protocol.
 ///
+/// Mapping: `/cas/<sha256>` holds a blob's raw, uncompressed bytes, so its name is the SHA-256
+/// of exactly the bytes stored there, as bazel-remote checks on every PUT, and a blob has the
+/// same name in the local store, on every remote and in bundles (the local store compresses;
+/// bazel-remote compresses on its own disk). `/ac/<stage key>` holds RemoteAction's JSON of the
+/// action record, whose outputs and log name /cas/ entries. Writers upload blobs before the
+/// /ac/ entry; readers treat an /ac/ entry with any blob absent as a miss.
+///
 /// Implementations only move bytes; verifying them (a /cas/ entry must hash to its name) is
 /// RemoteCache's job, so no implementation can forget it. Methods are called from several
 /// threads at once.

@@ -52,7 +52,8 @@ public enum RemoteError: Error, CustomStringConvertible, Sendable, Equatable {
             return "remote \(url) answered HTTP \(status) after \(attempts) attempt\(attempts == 1 ? "" : "s"); \(hint)"
         case let .digestMismatch(url, expected, actual):
             return "blob from \(url) hashes to \(actual.short), not \(expected.short): rejected, not stored; "
-                + "the remote copy is corrupt: delete it on the server (the stage is recomputed meanwhile)"
+                + "the remote copy is corrupt: the stage is recomputed locally; build with --push to replace it, "
+                + "or delete it on the server"
         case let .badAction(url, reason):
             return "stage result \(url) is not usable (\(reason)); ignoring it; delete it on the server"
         case let .io(path, reason):

@@ -8,10 +8,17 @@ struct RemoteCommand: ParsableCommand {
         commandName: "remote",
         abstract: "Manage the project's named shared caches (.pipe/remotes.json in the current directory).",
         discussion: """
-            A remote is a directory (a shared file system: safe for many writers) or an HTTP(S)
-            server speaking Bazel's remote cache protocol (bazel-remote, nginx with WebDAV PUT).
-            Credentials never go in the file: PIPE_REMOTE_TOKEN (bearer), PIPE_REMOTE_USER and
-            PIPE_REMOTE_PASSWORD (basic), or ~/.netrc.
+            A remote is a directory (a shared file system: safe for many writers) or an HTTP(S) \
+            server speaking Bazel's remote cache protocol (bazel-remote, nginx with WebDAV PUT). \
+            Credentials never go in the file: PIPE_REMOTE_TOKEN (bearer), PIPE_REMOTE_USER and \
+            PIPE_REMOTE_PASSWORD (basic), or ~/.netrc. PIPE_REMOTE_ATTEMPTS (default 4) bounds \
+            the tries of each HTTP request (retried on 5xx and connection errors, with backoff).
+
+            Examples:
+              pipe remote add team http://cache.lan:8080/pipe
+              pipe remote add nfs /mnt/shared/pipe-cache
+              pipe build figure-exp2 --remote team --push
+              pipe pull figure-exp2 --remote team
             """,
         subcommands: [Add.self, List.self, Remove.self])
 
