@@ -83,7 +83,7 @@ import Testing
         let store = mountPoint.appendingPathComponent("store").path
         let full = try cli.toy("build", "big", "--set", "bigmb=1", "--store", store)
         #expect(full.status == 1)
-        #expect(full.stderr.contains("No space left on device"), "\(full.stderr)")
+        #expect(full.stderr.contains("No space left on device; free space on that disk"), "\(full.stderr)")
         let verify = try cli.toy("verify", "--store", store)
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         let small = try cli.toy("build", "toy", "--store", store)

@@ -70,4 +70,14 @@ struct RemoteCommandTests {
         #expect(cut.status == 1)
         #expect(cut.stderr.contains("is not a usable pipe bundle"), "\(cut.stderr)")
     }
+
+    @Test func serverErrorsAreRetriedThenReported() throws {
+        let server = try NginxServer()
+        let cli = try CommandRunner(); defer { cli.cleanUp() }
+        let pull = try cli.toy(["pull", "toy", "--remote", server.url + "/unavailable"], environment: ["PIPE_REMOTE_ATTEMPTS": "3"])
+        #expect(pull.status == 1)
+        #expect(pull.stderr.contains("answered HTTP 503 after 3 attempts"), "\(pull.stderr)")
+        let log = try String(contentsOf: server.directory.appendingPathComponent("logs/access.log"), encoding: .utf8)
+        #expect(log.split(separator: "\n").filter { $0.contains("/unavailable/ac/") }.count == 3)
+    }
 }
