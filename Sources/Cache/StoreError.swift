@@ -39,7 +39,9 @@ public enum StoreError: Error, CustomStringConvertible, Sendable, Equatable {
         case let .fileChangedWhileStoring(path):
             return "\(path) changed while it was being stored; rerun once nothing writes to it"
         case let .io(operation, path, code):
-            return "could not \(operation) \(path): \(String(cString: strerror(code)))"
+            let fix = code == ENOSPC || code == EDQUOT
+                ? "; free space on that disk (`pipe gc --keep-size`) or pass another --store" : ""
+            return "could not \(operation) \(path): \(String(cString: strerror(code)))\(fix)"
         case let .index(path, message):
             return "the store index \(path) failed: \(message); it is a cache: "
                 + "move it aside (or delete it) and pipe will start a fresh one"

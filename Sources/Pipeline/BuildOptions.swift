@@ -6,11 +6,14 @@ public struct BuildOptions: Sendable {
     public var keepGoing: Bool = false
     /// Stage names to rerun even when their result is stored.
     public var force: Set<String> = []
+    /// A shared cache to read results from on a local miss (and write built ones to).
+    public var remote: RemoteResults?
 
-    public init(jobs: Int = 1, keepGoing: Bool = false, force: Set<String> = []) {
+    public init(jobs: Int = 1, keepGoing: Bool = false, force: Set<String> = [], remote: RemoteResults? = nil) {
         self.jobs = max(1, jobs)
         self.keepGoing = keepGoing
         self.force = force
+        self.remote = remote
     }
 }
 

@@ -24,6 +24,8 @@ extension Builder {
         defer { keyLock?.release() }
         // Another process may have stored it while we waited for the lock.
         if !forced, let hit = try cachedResult(stage, key: key, heads: heads) { return hit }
+        // Under the key lock, so two processes sharing a store download a result once.
+        if !forced, let hit = try remoteResult(stage, key: key, heads: heads) { return hit }
 
         var data: [String: Data] = [:]
         for (name, ref) in stage.inputs {
@@ -62,12 +64,19 @@ extension Builder {
         let finished = Date()
         log.append("finished in \(String(format: "%.2f", finished.timeIntervalSince(started))) s")
         let logDigest = try store.put(Data(log.text.utf8))
-        try store.record(ActionRecord(
+        let record = ActionRecord(
             key: key, stage: stage.name, kind: stage.kind, params: stage.params, inputs: inputs,
             codeDigest: stage.code.digest, codeFiles: stage.code.files, outputs: outputs,
             started: started, finished: finished, host: ProcessInfo.processInfo.hostName,
-            pipeVersion: PipeVersion.current, log: logDigest))
+            pipeVersion: PipeVersion.current, log: logDigest)
+        try store.record(record)
         try store.setHead(stage: stage.name, key: key)
+        if let remote = options.remote {
+            // The result is safe locally; a remote that fails only costs sharing it.
+            do { try remote.built(record) } catch {
+                self.observer?.warning("could not push '\(stage.name)' (key \(key.short)): \(error)")
+            }
+        }
         let seconds = finished.timeIntervalSince(started)
         self.observer?.stageFinished(stage, key: key, seconds: seconds)
         return (.ran(seconds: seconds), ActionRecordRef(key: key, outputs: outputs))
@@ -76,6 +85,22 @@ extension Builder {
     private func cachedResult(_ stage: Stage, key: Digest, heads: [String: Digest]) throws
         -> (BuildReport.Outcome, ActionRecordRef)? {
         guard let action = try store.action(for: key) else { return nil }
+        if heads[stage.name] != key { try store.setHead(stage: stage.name, key: key) }
+        observer?.stageCached(stage, key: key)
+        return (.cached, ActionRecordRef(key: key, outputs: action.outputs))
+    }
+
+    /// The result of `key` from the remote, now in the local store; nil on a miss or a remote
+    /// failure (reported as a warning: the stage then runs locally).
+    private func remoteResult(_ stage: Stage, key: Digest, heads: [String: Digest]) throws
+        -> (BuildReport.Outcome, ActionRecordRef)? {
+        guard let remote = options.remote else { return nil }
+        let action: ActionRecord?
+        do { action = try remote.fetch(key: key) } catch {
+            observer?.warning("remote result of '\(stage.name)' unusable, running it locally: \(error)")
+            return nil
+        }
+        guard let action else { return nil }
         if heads[stage.name] != key { try store.setHead(stage: stage.name, key: key) }
         observer?.stageCached(stage, key: key)
         return (.cached, ActionRecordRef(key: key, outputs: action.outputs))

@@ -35,8 +35,14 @@ struct BuildCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Where built targets' files are copied.", valueName: "dir"))
     var results = "results"
 
+    @OptionGroup var remoteOptions: RemoteOptions
+
+    @Flag(name: .long, help: "With --remote: upload each stage's result to the remote after it is built.")
+    var push = false
+
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if push && remoteOptions.remote == nil { throw ValidationError("--push needs --remote NAME|URL") }
     }
 
     func run() throws {
@@ -51,8 +57,11 @@ struct BuildCommand: ParsableCommand {
                 return
             }
             let display: ProgressDisplay = Console.isTerminal ? LiveDisplay() : PlainDisplay()
+            let cache = try remoteOptions.remote.map {
+                try RemoteOptions.cache($0, store: store, push: push, verb: push ? "transferred" : "pulled")
+            }
             let builder = Builder(pipeline: session.pipeline, store: store, observer: display,
-                                  options: BuildOptions(jobs: jobs, keepGoing: keepGoing, force: forced))
+                                  options: BuildOptions(jobs: jobs, keepGoing: keepGoing, force: forced, remote: cache))
             let interrupts = Interrupts { builder.cancel() }
             let started = Date()
             let report = try builder.build(targets)
@@ -70,6 +79,9 @@ struct BuildCommand: ParsableCommand {
             let summary = "\(report.outcomes.count) stages: \(report.ranCount) ran, \(report.cachedCount) cached"
                 + (report.errors.isEmpty ? "" : ", \(report.errors.count) failed")
                 + String(format: " (%.2f s)", seconds)
+            if let progress = cache?.progress, progress.blobs > 0 {
+                FileHandle.standardError.write(Data("pipe: remote: \(progress.summary)\n".utf8))
+            }
             FileHandle.standardError.write(Data("pipe: \(summary)\n".utf8))
             if report.cancelled { throw BuildError.cancelled }
             if let first = report.errors.first {

@@ -29,11 +29,14 @@ struct Pipe: ParsableCommand {
               pipe status figure-exp2     what is cached, what would run, and why
               pipe build figure-exp2 --set distill.epochs=10
               pipe list --settings        the settings --set accepts
+              pipe build figure-exp2 --remote team --push
+                                          share results through a remote cache
             """,
         version: "pipe \(PipeVersionText.current)",
         subcommands: [
             BuildCommand.self, StatusCommand.self, ListCommand.self, DagCommand.self,
             ShowCommand.self, InvalidateCommand.self, CheckCommand.self,
             GCCommand.self, VerifyCommand.self,
+            RemoteCommand.self, PushCommand.self, PullCommand.self, ExportCommand.self, ImportCommand.self,
         ])
 }

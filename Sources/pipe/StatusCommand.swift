@@ -15,16 +15,26 @@ struct StatusCommand: ParsableCommand {
     @Flag(name: .long, help: "Print JSON for scripts.")
     var json = false
 
+    @OptionGroup var remoteOptions: RemoteOptions
+
     func run() throws {
         try reportingErrors {
             let session = try Session(global)
             let store = try session.openStore()
             let names = targets.isEmpty ? session.pipeline.targets.map(\.name) : targets
             let plan = try Planner.plan(session.pipeline, targets: names, index: store)
+            // One HEAD per to-run stage whose key is known: cheap enough to ask.
+            var onRemote = Set<String>()
+            if let spec = remoteOptions.remote {
+                let cache = try RemoteOptions.cache(spec, store: store, push: false, verb: "pulled")
+                for step in plan.toRun {
+                    if let key = step.key, try cache.remoteHasResult(key: key) { onRemote.insert(step.stage.name) }
+                }
+            }
             if json {
-                try Console.json(plan.steps.map(StatusEntry.init))
+                try Console.json(plan.steps.map { StatusEntry($0, onRemote: onRemote.contains($0.stage.name)) })
             } else {
-                StatusPrinter.print(plan, verbose: true)
+                StatusPrinter.print(plan, verbose: true, onRemote: onRemote)
             }
         }
     }
@@ -37,8 +47,10 @@ struct StatusEntry: Encodable {
     var state: String
     var key: String?
     var reasons: [String]
+    var onRemote: Bool?
 
-    init(_ step: Plan.Step) {
+    init(_ step: Plan.Step, onRemote: Bool = false) {
+        self.onRemote = onRemote ? true : nil
         stage = step.stage.name
         kind = step.stage.kind
         key = step.key?.hex
@@ -51,7 +63,7 @@ struct StatusEntry: Encodable {
 
 /// The text form of a plan, shared by `status` and `build --dry-run`.
 enum StatusPrinter {
-    static func print(_ plan: Plan, verbose: Bool) {
+    static func print(_ plan: Plan, verbose: Bool, onRemote: Set<String> = []) {
         let width = min(40, plan.steps.map(\.stage.name.count).max() ?? 10)
         for step in plan.steps {
             let name = step.stage.name.padding(toLength: max(width, step.stage.name.count), withPad: " ", startingAt: 0)
@@ -59,7 +71,8 @@ enum StatusPrinter {
             case .cached:
                 if verbose { Swift.print("cached  \(name)  \(step.key!.short)") }
             case let .run(reasons):
-                Swift.print("to-run  \(name)  " + reasons.map(\.description).joined(separator: "; "))
+                let remote = onRemote.contains(step.stage.name) ? " (on remote)" : ""
+                Swift.print("to-run  \(name)  " + reasons.map(\.description).joined(separator: "; ") + remote)
             }
         }
         let toRun = plan.toRun.count

@@ -47,6 +47,44 @@ struct Join: StageKind {
     }
 }
 
+/// Writes `megabytes` of deterministic pseudo-random bytes (incompressible, like weights), for
+/// benchmarks and full-disk tests.
+struct Noise: StageKind {
+    struct Params: Codable, Sendable { var seed: Int; var megabytes: Int }
+    static let name = "toy-noise"
+    static let summary = "writes pseudo-random bytes"
+    static let code = CodeFingerprint(files: ["Tests/ToyPipe/main.swift#Noise": "1"])
+    static let outputs = ["out"]
+    static func run(_ params: Params, _ context: StageContext) throws {
+        let words = params.megabytes << 17   // 8-byte words per MB
+        var data = Data(count: words * 8)
+        data.withUnsafeMutableBytes { raw in
+            let out = raw.bindMemory(to: UInt64.self)
+            var state = UInt64(truncatingIfNeeded: params.seed) &* 0x9E37_79B9_7F4A_7C15 | 1
+            for i in 0..<words {
+                // xorshift64*: fast enough in a debug build, and the same bytes on every run.
+                state ^= state >> 12; state ^= state << 25; state ^= state >> 27
+                out[i] = state &* 0x2545_F491_4F6C_DD1D
+            }
+        }
+        context.write("out", data)
+    }
+}
+
+/// Concatenates its inputs' bytes in input-name order (binary-safe, unlike Join).
+struct Concat: StageKind {
+    struct Params: Codable, Sendable {}
+    static let name = "toy-concat"
+    static let summary = "concatenates its inputs"
+    static let code = CodeFingerprint(files: ["Tests/ToyPipe/main.swift#Concat": "1"])
+    static let outputs = ["out"]
+    static func run(_ params: Params, _ context: StageContext) throws {
+        var out = Data()
+        for name in context.inputNames { out.append(try context.input(name)) }
+        context.write("out", out)
+    }
+}
+
 PipeMain.run { p in
     let millis = try p.config.int("millis", 50, "how long each producer sleeps")
     let fail = try p.config.bool("fail", false, "make producer b fail")
@@ -65,4 +103,10 @@ PipeMain.run { p in
         parts[String(format: "%04d", i)] = p.stage("wide.\(i)", Produce.self, .init(text: "\(i)", millis: 0, fail: false))["out"]
     }
     p.target("wide", p.stage("wide.all", Join.self, .init(separator: ","), inputs: parts), summary: "many small stages joined")
+
+    // Large outputs for transfer benchmarks and full-disk tests: 4 x `bigmb` MB, joined.
+    let megabytes = try p.config.int("bigmb", 1, "MB written by each producer of the `big` target")
+    var big: [String: ArtifactRef] = [:]
+    for i in 0..<4 { big["\(i)"] = p.stage("big.\(i)", Noise.self, .init(seed: i + 1, megabytes: megabytes))["out"] }
+    p.target("big", p.stage("big.all", Concat.self, .init(), inputs: big), summary: "large random outputs joined")
 }

@@ -53,4 +53,8 @@ struct CommandRunner {
     func toy(_ arguments: String..., environment: [String: String] = [:]) throws -> Output {
         try run("ToyPipe", arguments, environment: environment)
     }
+
+    func toy(_ arguments: [String], environment: [String: String] = [:]) throws -> Output {
+        try run("ToyPipe", arguments, environment: environment)
+    }
 }

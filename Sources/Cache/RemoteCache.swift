@@ -1,0 +1,134 @@
+import Foundation
+
+/// Moves stage results between the local store and a remote: pulls read through, pushes write
+/// through. The one place that checks remote bytes: every downloaded blob must hash to its
+/// digest before it is stored or used; a mismatch is rejected (`RemoteError.digestMismatch`),
+/// never stored. A pull stores blobs first and records the action last, so nothing partial
+/// enters the store; a push uploads blobs first and the /ac/ entry last, so no reader sees an
+/// entry whose blobs are not there yet.
+public final class RemoteCache: @unchecked Sendable {
+    public let store: ArtifactStore
+    public let remote: Remote
+    /// Write through: `push(_:)` after every stage built (pipe build --push).
+    public let pushesBuilds: Bool
+    /// Blob transfers at once.
+    public let concurrency: Int
+    public let progress: TransferProgress?
+    private let lock = NSLock()
+    /// Blobs this process found corrupt on the remote: pushes overwrite them instead of
+    /// trusting HEAD (which only says the name exists).
+    private var corruptOnRemote = Set<Digest>()
+    /// Set once the remote could not be reached: later calls fail at once instead of retrying
+    /// again for every stage of the build.
+    private var unreachable: RemoteError?
+
+    public init(store: ArtifactStore, remote: Remote, pushesBuilds: Bool = false, concurrency: Int = 4,
+                progress: TransferProgress? = nil) {
+        self.store = store
+        self.remote = remote
+        self.pushesBuilds = pushesBuilds
+        self.concurrency = max(1, concurrency)
+        self.progress = progress
+    }
+
+    /// True if the remote has an /ac/ entry for `key` (blobs not checked).
+    public func remoteHasResult(key: Digest) throws -> Bool {
+        try reachable { try remote.has(.ac, key.hex) }
+    }
+
+    /// Runs `body` unless the remote already proved unreachable; remembers if it does now.
+    private func reachable<T>(_ body: () throws -> T) throws -> T {
+        if let unreachable = lock.withLock({ unreachable }) { throw unreachable }
+        do { return try body() } catch let error as RemoteError {
+            if case .unreachable = error { lock.withLock { unreachable = error } }
+            throw error
+        }
+    }
+
+    /// Copies the result of `key` into the local store and returns it; nil when the remote has
+    /// no entry or lacks any blob it names (a miss: the stage must run).
+    public func pull(key: Digest) throws -> ActionRecord? {
+        try reachable { try pullReachable(key: key) }
+    }
+
+    private func pullReachable(key: Digest) throws -> ActionRecord? {
+        guard let data = try remote.get(.ac, key.hex) else { return nil }
+        let record = try RemoteAction.decode(data, key: key, source: "\(remote.location)/ac/\(key.hex)")
+        let missing = record.blobs.filter { !store.contains($0) }
+        let complete = try Self.concurrently(Array(Set(missing)), limit: concurrency) { [self] digest -> Bool in
+            guard let bytes = try remote.get(.cas, digest.hex) else { return false }
+            let actual = Digest.of(bytes)
+            guard actual == digest else {
+                lock.withLock { _ = corruptOnRemote.insert(digest) }
+                throw RemoteError.digestMismatch(url: "\(remote.location)/cas/\(digest.hex)", expected: digest, actual: actual)
+            }
+            try store.put(bytes)
+            progress?.add(bytes: bytes.count)
+            return true
+        }
+        guard complete.allSatisfy({ $0 }) else { return nil }
+        try store.record(record)
+        return record
+    }
+
+    /// Uploads the blobs of `record` the remote lacks, then its /ac/ entry. Returns the bytes sent.
+    @discardableResult
+    public func push(_ record: ActionRecord) throws -> Int64 {
+        try reachable { try pushReachable(record) }
+    }
+
+    private func pushReachable(_ record: ActionRecord) throws -> Int64 {
+        let sent = try Self.concurrently(Array(Set(record.blobs)), limit: concurrency) { [self] digest -> Int64 in
+            let knownBad = lock.withLock { corruptOnRemote.contains(digest) }
+            if !knownBad, try remote.has(.cas, digest.hex) { return 0 }
+            let bytes = try store.get(digest)
+            try remote.put(.cas, digest.hex, bytes)
+            lock.withLock { _ = corruptOnRemote.remove(digest) }
+            progress?.add(bytes: bytes.count)
+            return Int64(bytes.count)
+        }
+        try remote.put(.ac, record.key.hex, RemoteAction.encode(record))
+        return sent.reduce(0, +)
+    }
+
+    /// Runs `body` on every item with at most `limit` at once; rethrows the first error after
+    /// all running calls have finished (so no transfer outlives the call).
+    static func concurrently<T: Sendable, R: Sendable>(_ items: [T], limit: Int,
+                                                      _ body: @escaping @Sendable (T) throws -> R) throws -> [R] {
+        if items.count <= 1 || limit <= 1 { return try items.map(body) }
+        let shared = ConcurrentResults<R>(count: items.count)
+        let group = DispatchGroup()
+        for _ in 0..<min(limit, items.count) {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                while true {
+                    let index: Int? = shared.lock.withLock {
+                        guard shared.error == nil, shared.next < items.count else { return nil }
+                        shared.next += 1
+                        return shared.next - 1
+                    }
+                    guard let index else { return }
+                    do {
+                        let result = try body(items[index])
+                        shared.lock.withLock { shared.results[index] = result }
+                    } catch {
+                        shared.lock.withLock { if shared.error == nil { shared.error = error } }
+                    }
+                }
+            }.start()
+        }
+        group.wait()
+        if let error = shared.error { throw error }
+        return shared.results.map { $0! }
+    }
+}
+
+/// The shared state of one `RemoteCache.concurrently` call, guarded by its lock.
+private final class ConcurrentResults<R>: @unchecked Sendable {
+    let lock = NSLock()
+    var next = 0
+    var results: [R?]
+    var error: Error?
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+}
