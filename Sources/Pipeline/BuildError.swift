@@ -10,11 +10,15 @@ public enum BuildError: Error, CustomStringConvertible, Sendable {
     case skipped(stage: String, because: String)
     case cancelled
     case corruptResult(stage: String, key: Digest, detail: String)
+    /// Anything but the stage body failed around a stage (the store, a full disk, a lock).
+    case aroundStage(stage: String, message: String)
 
     public var description: String {
         switch self {
         case let .stageFailed(stage, key, log, message):
             return "stage '\(stage)' failed (key \(key.short)): \(message)\n  log: \(log)"
+        case let .aroundStage(stage, message):
+            return "stage '\(stage)' could not be stored or loaded: \(message)"
         case let .missingOutputs(stage, missing):
             return "stage '\(stage)' finished without writing its outputs: " + missing.joined(separator: ", ")
         case let .undeclaredOutputs(stage, extra):

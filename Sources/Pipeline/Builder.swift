@@ -112,7 +112,7 @@ public final class Builder: @unchecked Sendable {
                                 run.report.outcomes[stage.name] = .failed("cancelled")
                             } else {
                                 let failure = error as? BuildError
-                                    ?? BuildError.stageFailed(stage: stage.name, key: Digest.of(Data()), log: "-", message: "\(error)")
+                                    ?? BuildError.aroundStage(stage: stage.name, message: "\(error)")
                                 run.report.errors.append(failure)
                                 run.report.outcomes[stage.name] = .failed(failure.description)
                                 self.observer?.stageFailed(stage, error: failure)

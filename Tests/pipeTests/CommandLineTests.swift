@@ -57,13 +57,17 @@ import Testing
         let env = ["TOY_RUN_LOG": runLog]
         let one = cli.process("ToyPipe", ["build", "toy", "--set", "millis=300"], environment: env)
         let two = cli.process("ToyPipe", ["build", "toy", "--set", "millis=300"], environment: env)
-        for process in [one, two] {
+        // stderr to files, so that a failure says why.
+        let errors = [one, two].enumerated().map { cli.directory.appendingPathComponent("stderr\($0.offset)") }
+        for (process, errorFile) in zip([one, two], errors) {
+            FileManager.default.createFile(atPath: errorFile.path, contents: nil)
             process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
+            process.standardError = try FileHandle(forWritingTo: errorFile)
             try process.run()
         }
         one.waitUntilExit(); two.waitUntilExit()
-        #expect(one.terminationStatus == 0 && two.terminationStatus == 0)
+        let messages = try errors.map { try String(contentsOf: $0, encoding: .utf8) }
+        #expect(one.terminationStatus == 0 && two.terminationStatus == 0, "\(messages)")
         let runs = try String(contentsOfFile: runLog, encoding: .utf8).split(separator: "\n")
         #expect(runs.sorted() == ["produce alpha", "produce beta", "produce gamma"])
     }

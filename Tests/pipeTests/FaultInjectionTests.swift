@@ -120,21 +120,22 @@ struct FaultInjectionTests {
         let server = try NginxServer()
         let cli = try CommandRunner(); defer { cli.cleanUp() }
         let kills = Int(ProcessInfo.processInfo.environment["PIPE_FAULT_KILLS"] ?? "") ?? 50
-        var generator = SystemRandomNumberGenerator()
+        // Seeded, so every run of the suite uses the same kill moments.
+        var generator = SeededDelays(state: 0x5049_5045)
         var runs = 0, killed = 0, i = 0
         let started = Date()
-        // Until `kills` builds really died by SIGKILL (some finish first), bounded to 2x rounds.
-        while killed < kills && i < 2 * kills {
+        // Until `kills` builds really died by SIGKILL (some finish first), bounded to 4x rounds.
+        while killed < kills && i < 4 * kills {
             defer { i += 1 }
             // A new text each round, so there is always work (a, ab, all) to interrupt.
-            let arguments = ["build", "toy", "--set", "millis=40", "--set", "a.text=run\(i)",
+            let arguments = ["build", "toy", "--set", "millis=60", "--set", "a.text=run\(i)",
                              "--remote", server.url, "--push"]
             let victim = cli.process("ToyPipe", arguments)
             victim.standardOutput = FileHandle.nullDevice
             victim.standardError = FileHandle.nullDevice
             try victim.run()
             runs += 1
-            usleep(UInt32.random(in: 10_000...250_000, using: &generator))
+            usleep(UInt32(10_000 + generator.next() % 160_000))
             kill(victim.processIdentifier, SIGKILL)
             victim.waitUntilExit()
             // A build that finished before the signal was not killed: count only real kills.
@@ -149,10 +150,22 @@ struct FaultInjectionTests {
         #expect(try server.integrityProblems().isEmpty)
         // Everything the killed and resumed builds pushed is usable from an empty store.
         #expect(killed == kills)
-        let fresh = try cli.toy("build", "toy", "--set", "millis=40", "--set", "a.text=run\(i - 1)",
+        let fresh = try cli.toy("build", "toy", "--set", "millis=60", "--set", "a.text=run\(i - 1)",
                                 "--store", "fresh", "--remote", server.url)
         #expect(fresh.stderr.contains("5 stages: 0 ran, 5 cached"), "\(fresh.stderr)")
         FaultCounts.report("sigkill", ["runs": runs, "kills": killed, "seconds": Int(Date().timeIntervalSince(started)),
                                        "artifacts-lost": 0])
+    }
+}
+
+/// SplitMix64: kill delays that are the same on every run.
+struct SeededDelays {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
