@@ -59,6 +59,15 @@ public final class LanguageModelFile: @unchecked Sendable {
         }
     }
 
+    private static let forwardLock = NSLock()
+
+    /// Runs `body` (forward passes) while no other stage of this process runs one: OpenBLAS's thread
+    /// count is process-wide, so concurrent passes (`pipe build -j 2`) would change each other's
+    /// arithmetic; they take turns instead, and each stays deterministic.
+    public static func exclusively<T>(_ body: () throws -> T) rethrows -> T {
+        try forwardLock.withLock(body)
+    }
+
     /// Text of one token id (its bytes decoded), or "#id" without a tokenizer.
     public func text(of id: Int) -> String {
         tokenizer.map { $0.decode([Int32(id)]) } ?? "#\(id)"

@@ -36,7 +36,9 @@ public struct NextTokenDistribution: StageKind {
     /// softmax of the logits after `tokens`.
     public static func distribution(_ model: LlamaModel, _ tokens: [Int]) throws -> TokenDistribution {
         guard !tokens.isEmpty else { throw StageErrorMessage("next-token: the prompt has no tokens") }
-        var cache = model.makeCache()
-        return TokenDistribution(logits: try model.prefill(tokens, cache: &cache, threads: 2))
+        return try LanguageModelFile.exclusively {
+            var cache = model.makeCache()
+            return TokenDistribution(logits: try model.prefill(tokens, cache: &cache, threads: 2))
+        }
     }
 }

@@ -68,7 +68,7 @@ public struct NumberProbabilities: StageKind {
             throw StageErrorMessage("number-probabilities needs the model's tokenizer (\(file.source) has none)")
         }
         let separator = params.separator.isEmpty ? [] : tokenizer.encode(params.separator).map(Int.init)
-        let result = try compute(file, prompt: prompt, separator: separator, context: context)
+        let result = try LanguageModelFile.exclusively { try compute(file, prompt: prompt, separator: separator, context: context) }
         context.write("numbers", try result.json())
         let values = try result.numbers
         let best = values.indices.max { values[$0] < values[$1] }!
@@ -92,7 +92,8 @@ public struct NumberProbabilities: StageKind {
             let trie = try NumberTrie.probabilities(
                 file.model, prompt: prompt, separator: separator,
                 vocabulary: .init(digits: digits.map { $0! }, startsWithDigit: startsWithDigit),
-                progress: { context?.progress(Double($0), of: 1000, "numbers") })
+                progress: { context?.progress(Double($0), of: 1000, "numbers") },
+                cancelled: { context?.isCancelled ?? false })
             chain = trie.numbers
             separatorProbability = trie.separator
             root = trie.root

@@ -44,7 +44,8 @@ public enum NumberTrie {
 
     /// P(n) for n in 0..<1000 after `prompt` then `separator` (e.g. the token of " "), and P(separator).
     public static func probabilities(_ model: LlamaModel, prompt: [Int], separator: [Int], vocabulary: Vocabulary,
-                                     threads: Int = 2, progress: (Int) -> Void = { _ in }) throws
+                                     threads: Int = 2, progress: (Int) -> Void = { _ in },
+                                     cancelled: () -> Bool = { false }) throws
         -> (numbers: [Double], separator: Double, root: TokenDistribution) {
         precondition(vocabulary.startsWithDigit.count == model.config.vocabularySize,
                      "NumberTrie: vocabulary of \(vocabulary.startsWithDigit.count) tokens, model of \(model.config.vocabularySize)")
@@ -67,6 +68,7 @@ public enum NumberTrie {
         for a in 0..<10 { result[a] = root.digit[a] * nodes1[a].end }
         progress(10)
 
+        if cancelled() { throw CancellationError() }
         // Level 2: 90 two-digit prefixes 10...99 (no leading zero).
         let pairs = (1...9).flatMap { a in (0...9).map { b in (a, b) } }
         var caches2 = pairs.map { caches1[$0.0] }
@@ -81,6 +83,7 @@ public enum NumberTrie {
 
         // Level 3: 900 three-digit numbers, one chunk of 100 per first digit.
         for a in 1...9 {
+            if cancelled() { throw CancellationError() }
             let triples = (0...9).flatMap { b in (0...9).map { c in (b, c) } }
             var caches3 = triples.map { caches2[(a - 1) * 10 + $0.0] }
             let t3 = try model.step(triples.map { d[$0.1] }, caches: &caches3, threads: threads)
