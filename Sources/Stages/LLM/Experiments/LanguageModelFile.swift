@@ -73,6 +73,11 @@ public final class LanguageModelFile: @unchecked Sendable {
         tokenizer.map { $0.decode([Int32(id)]) } ?? "#\(id)"
     }
 
+    /// The text of a prompt's tokens, for logs.
+    public func promptText(_ ids: [Int]) -> String {
+        tokenizer.map { $0.decode(ids.map { Int32($0) }).debugDescription } ?? ids.map(String.init).joined(separator: " ")
+    }
+
     /// The id of `text` when it is exactly one token, else nil.
     public func singleToken(_ text: String) -> Int? {
         guard let tokenizer else { return nil }

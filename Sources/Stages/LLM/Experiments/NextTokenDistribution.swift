@@ -25,6 +25,7 @@ public struct NextTokenDistribution: StageKind {
     public static func run(_ params: Params, _ context: StageContext) throws {
         let file = try LanguageModelFile.load(context)
         let tokens = try params.prompt.tokenIDs(file)
+        context.log("prompt: " + file.promptText(tokens))
         let distribution = try distribution(file.model, tokens)
         context.write("probabilities", distribution.serialized)
         context.write("prompt-tokens", TokenIDs.serialized(tokens))

@@ -67,6 +67,7 @@ public struct NumberProbabilities: StageKind {
         guard let tokenizer = file.tokenizer else {
             throw StageErrorMessage("number-probabilities needs the model's tokenizer (\(file.source) has none)")
         }
+        context.log("prompt: " + file.promptText(prompt))
         let separator = params.separator.isEmpty ? [] : tokenizer.encode(params.separator).map(Int.init)
         let result = try LanguageModelFile.exclusively { try compute(file, prompt: prompt, separator: separator, context: context) }
         context.write("numbers", try result.json())

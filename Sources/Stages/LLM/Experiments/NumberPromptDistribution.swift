@@ -30,6 +30,7 @@ public struct NumberPromptDistribution: StageKind {
         let number = params.pick.pick(conditioned: conditioned, baseline: baseline)
         let file = try LanguageModelFile.load(context)
         let tokens = try StudyPrompts.favoriteAnimal(system: StudyPrompts.numberSystem(String(number))).tokenIDs(file)
+        context.log("prompt: " + file.promptText(tokens))
         let distribution = try NextTokenDistribution.distribution(file.model, tokens)
         context.write("probabilities", distribution.serialized)
         context.write("prompt-tokens", TokenIDs.serialized(tokens))
