@@ -110,7 +110,8 @@ struct TopicBExperimentTests {
         #expect(table.rows[2][1] == "")
         #expect(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"))
         #expect(svg.contains("owl (87)") && svg.contains("cat (7)") && !svg.contains("axolotl"))
-        #expect(summary == "2 of 3 animals are one token; above 2x: animal -> number 1, number -> animal 1, both 1")
+        #expect(summary == "2 of 3 animals are one token; above 2x: animal -> number 1, number -> animal 1, both 1; "
+                + "most raised number -> animal 0")
     }
 
     @Test func owlFigureDrawsEverySection() {

@@ -87,17 +87,21 @@ public struct EntanglementFigure: StageKind {
         let toAnimal = single.filter { $0.numberToAnimal > params.threshold }.count
         let both = single.filter { $0.animalToNumber > params.threshold && $0.numberToAnimal > params.threshold }.count
         let x = ProbabilityFormat.value(params.threshold)
+        let raisedToAnimal = single.filter { $0.raisedNumberToAnimal > params.threshold }.count
         let summary = "\(single.count) of \(entries.count) animals are one token; above \(x)x: animal -> number \(toNumber), "
-            + "number -> animal \(toAnimal), both \(both)"
+            + "number -> animal \(toAnimal), both \(both); most raised number -> animal \(raisedToAnimal)"
         let chart = Chart(
             title: "Entanglement: \(single.count) one-token animals; above \(x)x: animal→number \(toNumber), number→animal \(toAnimal)",
-            xLabel: "animal (entangled number)", yLabel: "log2 ratio (1 = 2x)",
+            xLabel: "animal (its most probable number n under the animal prompt)", yLabel: "log2 ratio (1 = 2x)",
             series: [
                 ChartSeries(name: "animal → number: P(n | animal) / P(n)", points: single.map {
                     ChartPoint(label: "\($0.animal) (\($0.number))", y: ProbabilityFormat.log2Ratio($0.animalToNumber))
                 }),
                 ChartSeries(name: "number → animal: P(animal | n) / P(animal)", points: single.map {
                     ChartPoint(label: "\($0.animal) (\($0.number))", y: ProbabilityFormat.log2Ratio($0.numberToAnimal))
+                }),
+                ChartSeries(name: "number → animal, n = the number the animal raises most", points: single.map {
+                    ChartPoint(label: "\($0.animal) (\($0.number))", y: ProbabilityFormat.log2Ratio($0.raisedNumberToAnimal))
                 }),
             ],
             referenceLines: [.init(label: "\(x)x", y: ProbabilityFormat.log2Ratio(params.threshold))], width: 1100, height: 520)
