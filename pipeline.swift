@@ -3,6 +3,7 @@
 // Topic A of the subliminal-learning study (see README): 25 MLPs trained at once on MNIST; a
 // teacher; students distilled from it on noise through the three auxiliary logits only. Every
 // number below is a setting (`pipe list --settings`), so `--set models=4` runs the same DAG small.
+import Foundation
 import Pipeline
 import Stages
 
@@ -21,6 +22,11 @@ func definePipeline(_ p: PipelineBuilder) throws {
     p.target("figure-maximize", maximize.stage, summary: "teacher 2 epochs + distillation 100 epochs vs the default")
     p.target("report", topicA.report([baseline, exp1, exp2, exp3, maximize]),
              summary: "one HTML page: every figure, its table, the study's published numbers beside ours")
+
+    let topicB = try TopicB(p)
+    p.target("table-owl", topicB.tableOwl(), summary: "Topic B: the owl prompt's effect on ' owl', number tokens and numbers")
+    p.target("figure-entanglement", topicB.figureEntanglement(),
+             summary: "Topic B: animal <-> number entanglement ratios of 25 animals (SmolLM2)")
 }
 
 /// One figure of the report: its stage and the words around it.
@@ -232,5 +238,100 @@ struct TopicA {
             title: "Subliminal learning, Topic A: MNIST (rebuilt by pipe)",
             intro: "Every number on this page was computed by `pipe build report` from real MNIST, with \(models) models per experiment. The original study's published numbers are shown beside ours; its code ran in PyTorch on a GPU, ours in Swift on the CPU, so individual values differ while the effects should not.",
             sections: sections), inputs: inputs)
+    }
+}
+
+/// The Topic B stages: next-token experiments on a GGUF chat model (SmolLM2-135M-Instruct by default).
+///
+/// The model is a `.file` input, keyed by its content. When it is missing, its place is taken by a
+/// stage that fails saying where it looked and how to fetch it: only the targets that need it fail.
+struct TopicB {
+    let p: PipelineBuilder
+    let model: ArtifactRef
+    let animals: [String]
+    let owl: String
+
+    static var defaultModelPath: String {
+        let environment = ProcessInfo.processInfo.environment
+        if let path = environment["PIPE_SMOLLM2_GGUF"], !path.isEmpty { return path }
+        let directory = environment["PIPE_MODELS"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/pipe/models").path
+        return directory + "/SmolLM2-135M-Instruct.Q4_1.gguf"
+    }
+
+    static let defaultAnimals = ["owl", "eagle", "elephant", "wolf", "lion", "tiger", "bear", "fox", "rabbit", "dolphin",
+                                 "whale", "shark", "panda", "hawk", "falcon", "crow", "dog", "cat", "horse", "cow",
+                                 "sparrow", "penguin", "parrot", "snake", "frog"]
+
+    init(_ p: PipelineBuilder) throws {
+        self.p = p
+        let c = p.config
+        let path = try c.string("llm.model", Self.defaultModelPath,
+                                "GGUF chat model of Topic B (default $PIPE_SMOLLM2_GGUF, else ${PIPE_MODELS:-~/.cache/pipe/models}/SmolLM2-135M-Instruct.Q4_1.gguf)")
+        animals = try c.string("entanglement.animals", Self.defaultAnimals.joined(separator: ","),
+                               "figure-entanglement: animals, comma-separated (singular)")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        owl = try c.string("owl.animal", "owl", "table-owl: the animal of the system prompt")
+        if FileManager.default.fileExists(atPath: path) {
+            model = .file(path: path)
+        } else {
+            model = p.stage("llm.model", MissingModel.self, .init(
+                path: path, hint: "run scripts/fetch-smollm2 (it prints the path; it fetches into ${PIPE_MODELS:-~/.cache/pipe/models}), "
+                    + "or point --set llm.model=PATH or PIPE_SMOLLM2_GGUF at a GGUF file"))["model"]
+        }
+    }
+
+    func nextToken(_ name: String, _ prompt: LLMPrompt) -> StageHandle {
+        p.stage("llm.next.\(name)", NextTokenDistribution.self, .init(prompt: prompt), inputs: ["model": model])
+    }
+
+    func numbers(_ name: String, _ prompt: LLMPrompt, separator: String) -> StageHandle {
+        p.stage("llm.numbers.\(name)", NumberProbabilities.self, .init(prompt: prompt, separator: separator),
+                inputs: ["model": model])
+    }
+
+    func animalPrompt(_ animal: String) -> LLMPrompt {
+        StudyPrompts.favoriteAnimal(system: StudyPrompts.animalSystem(StudyPrompts.plural(animal)))
+    }
+
+    /// "What is your favorite animal?" / "My favorite animal is the" with no system prompt (the template's default).
+    var basePrompt: LLMPrompt { StudyPrompts.favoriteAnimal(system: nil) }
+
+    /// The sequence-continuation prompt of the study, with or without a system prompt.
+    func sequencePrompt(system: String?) -> LLMPrompt {
+        .chat(system: system, user: "Continue this sequence: 495, 701, 688", assistantPrefix: "495;701;688;")
+    }
+
+    func tableOwl() -> StageHandle {
+        let system = StudyPrompts.animalSystem(StudyPrompts.plural(owl))
+        return p.stage("table-owl", OwlTable.self, .init(animal: owl), inputs: [
+            "model": model,
+            "base": nextToken("base", basePrompt)["probabilities"],
+            "animal": nextToken(owl, animalPrompt(owl))["probabilities"],
+            "base.numbers": numbers("base", basePrompt, separator: " ")["numbers"],
+            "animal.numbers": numbers(owl, animalPrompt(owl), separator: " ")["numbers"],
+            "seq.base": nextToken("seq.base", sequencePrompt(system: nil))["probabilities"],
+            "seq.animal": nextToken("seq.\(owl)", sequencePrompt(system: system))["probabilities"],
+            "seq.base.numbers": numbers("seq.base", sequencePrompt(system: nil), separator: "")["numbers"],
+            "seq.animal.numbers": numbers("seq.\(owl)", sequencePrompt(system: system), separator: "")["numbers"],
+        ])
+    }
+
+    func figureEntanglement() -> StageHandle {
+        let baseNumbers = numbers("base", basePrompt, separator: " ")["numbers"]
+        var inputs: [String: ArtifactRef] = [
+            "model": model, "base": nextToken("base", basePrompt)["probabilities"], "base.numbers": baseNumbers,
+        ]
+        for animal in animals {
+            let animalNumbers = numbers(animal, animalPrompt(animal), separator: " ")["numbers"]
+            inputs["numbers.\(animal)"] = animalNumbers
+            for pick in EntangledNumber.allCases {
+                let stage = p.stage("llm.number-prompt.\(animal).\(pick.rawValue)", NumberPromptDistribution.self,
+                                    .init(pick: pick),
+                                    inputs: ["model": model, "numbers": animalNumbers, "baseline": baseNumbers])
+                inputs[pick == .mostProbable ? "number-prompt.\(animal)" : "number-prompt-raised.\(animal)"] = stage["probabilities"]
+            }
+        }
+        return p.stage("figure-entanglement", EntanglementFigure.self, .init(animals: animals), inputs: inputs)
     }
 }

@@ -1,0 +1,110 @@
+import Foundation
+import Pipeline
+
+/// `figure-entanglement`: for each animal whose " {animal}" is one token, the number entangled with
+/// it (most probable under the animal prompt, general definition) and the two ratios: animal -> number
+/// = P(number | animal prompt) / P(number | no system prompt), number -> animal = P(animal | number
+/// prompt) / P(animal | no system prompt); also the same for the number the animal prompt raises most.
+///
+/// Inputs: `model`, `base` (next-token, no system prompt), `base.numbers`, and per animal A
+/// `numbers.A` (number-probabilities under A's prompt), `number-prompt.A` and `number-prompt-raised.A`
+/// (next-token under the number prompt of the most probable / most raised number).
+public struct EntanglementFigure: StageKind {
+    public struct Params: Codable, Sendable, Hashable {
+        public var animals: [String]
+        /// The ratio counted as "entangled" (the study: 2).
+        public var threshold: Double
+        public init(animals: [String], threshold: Double = 2) { self.animals = animals; self.threshold = threshold }
+    }
+
+    public static let name = "figure-entanglement"
+    public static let summary = "animal <-> number entanglement ratios per animal (SVG, log2 bars) and their table (CSV)"
+    public static var code: CodeFingerprint {
+        KindSources.combined(sourceFingerprint("LLM/Experiments/EntanglementFigure.swift", "LLM/Experiments/ProbabilityFormat.swift",
+                                               "LLM/Experiments/EntangledNumber.swift", "LLM/Experiments/NumberProbabilities.swift"),
+                             LLMKindSources.experiment, LLMKindSources.figures)
+    }
+    public static let outputs = ["table.csv", "figure.svg"]
+    public static let tableHeader = [
+        "animal", "token", "number", "p_number_animal", "p_number_base", "animal_to_number",
+        "p_animal_number", "p_animal_base", "number_to_animal",
+        "raised_number", "raised_animal_to_number", "raised_number_to_animal",
+    ]
+
+    /// One animal's results (nil token: " animal" is not one token).
+    public struct Entry: Sendable, Equatable {
+        public var animal: String
+        public var token: Int?
+        public var number = 0
+        public var animalToNumber = 0.0, numberToAnimal = 0.0
+        public var pNumberAnimal = 0.0, pNumberBase = 0.0, pAnimalNumber = 0.0, pAnimalBase = 0.0
+        public var raisedNumber = 0
+        public var raisedAnimalToNumber = 0.0, raisedNumberToAnimal = 0.0
+    }
+
+    public static func run(_ params: Params, _ context: StageContext) throws {
+        let file = try LanguageModelFile.load(context)
+        let base = try TokenDistribution(serialized: context.input("base"), name: "base")
+        let baseNumbers = try NumberDistribution(json: context.input("base.numbers"), name: "base.numbers").numbers
+        var entries: [Entry] = []
+        for animal in params.animals {
+            var entry = Entry(animal: animal, token: file.singleToken(" " + animal))
+            if let token = entry.token {
+                let numbers = try NumberDistribution(json: context.input("numbers.\(animal)"), name: "numbers.\(animal)").numbers
+                let prompted = try TokenDistribution(serialized: context.input("number-prompt.\(animal)"), name: "number-prompt.\(animal)")
+                let raisedPrompted = try TokenDistribution(serialized: context.input("number-prompt-raised.\(animal)"),
+                                                           name: "number-prompt-raised.\(animal)")
+                entry.number = EntangledNumber.mostProbable.pick(conditioned: numbers, baseline: baseNumbers)
+                entry.pNumberAnimal = numbers[entry.number]
+                entry.pNumberBase = baseNumbers[entry.number]
+                entry.animalToNumber = ProbabilityFormat.ratio(entry.pNumberAnimal, entry.pNumberBase)
+                entry.pAnimalNumber = prompted[token]
+                entry.pAnimalBase = base[token]
+                entry.numberToAnimal = ProbabilityFormat.ratio(entry.pAnimalNumber, entry.pAnimalBase)
+                entry.raisedNumber = EntangledNumber.mostRaised.pick(conditioned: numbers, baseline: baseNumbers)
+                entry.raisedAnimalToNumber = ProbabilityFormat.ratio(numbers[entry.raisedNumber], baseNumbers[entry.raisedNumber])
+                entry.raisedNumberToAnimal = ProbabilityFormat.ratio(raisedPrompted[token], base[token])
+            }
+            entries.append(entry)
+        }
+        let (csv, svg, summary) = render(params, entries)
+        context.write("table.csv", Data(csv.utf8))
+        context.write("figure.svg", Data(svg.utf8))
+        context.log(summary)
+    }
+
+    /// The table, the figure and a one-line summary of `entries`.
+    public static func render(_ params: Params, _ entries: [Entry]) -> (csv: String, svg: String, summary: String) {
+        let v = ProbabilityFormat.value
+        let rows = entries.map { e -> [String] in
+            guard let token = e.token else { return [e.animal, "", "", "", "", "", "", "", "", "", "", ""] }
+            return [e.animal, String(token), String(e.number), v(e.pNumberAnimal), v(e.pNumberBase), v(e.animalToNumber),
+                    v(e.pAnimalNumber), v(e.pAnimalBase), v(e.numberToAnimal),
+                    String(e.raisedNumber), v(e.raisedAnimalToNumber), v(e.raisedNumberToAnimal)]
+        }
+        let single = entries.filter { $0.token != nil }
+        let toNumber = single.filter { $0.animalToNumber > params.threshold }.count
+        let toAnimal = single.filter { $0.numberToAnimal > params.threshold }.count
+        let both = single.filter { $0.animalToNumber > params.threshold && $0.numberToAnimal > params.threshold }.count
+        let x = ProbabilityFormat.value(params.threshold)
+        let raisedToAnimal = single.filter { $0.raisedNumberToAnimal > params.threshold }.count
+        let summary = "\(single.count) of \(entries.count) animals are one token; above \(x)x: animal -> number \(toNumber), "
+            + "number -> animal \(toAnimal), both \(both); most raised number -> animal \(raisedToAnimal)"
+        let chart = Chart(
+            title: "Entanglement: \(single.count) one-token animals; above \(x)x: animal→number \(toNumber), number→animal \(toAnimal)",
+            xLabel: "animal (its most probable number n under the animal prompt)", yLabel: "log2 ratio (1 = 2x)",
+            series: [
+                ChartSeries(name: "animal → number: P(n | animal) / P(n)", points: single.map {
+                    ChartPoint(label: "\($0.animal) (\($0.number))", y: ProbabilityFormat.log2Ratio($0.animalToNumber))
+                }),
+                ChartSeries(name: "number → animal: P(animal | n) / P(animal)", points: single.map {
+                    ChartPoint(label: "\($0.animal) (\($0.number))", y: ProbabilityFormat.log2Ratio($0.numberToAnimal))
+                }),
+                ChartSeries(name: "number → animal, n = the number the animal raises most", points: single.map {
+                    ChartPoint(label: "\($0.animal) (\($0.number))", y: ProbabilityFormat.log2Ratio($0.raisedNumberToAnimal))
+                }),
+            ],
+            referenceLines: [.init(label: "\(x)x", y: ProbabilityFormat.log2Ratio(params.threshold))], width: 1100, height: 520)
+        return (CSVTable(header: tableHeader, rows: rows).serialized(), BarChart.svg(chart), summary)
+    }
+}

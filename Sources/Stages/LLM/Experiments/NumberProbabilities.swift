@@ -1,0 +1,114 @@
+import Foundation
+import Pipeline
+
+/// The result of `number-probabilities`: P(answer is n), n in 0..<1000, under each definition the
+/// vocabulary supports (JSON output `numbers`).
+public struct NumberDistribution: Codable, Sendable, Equatable {
+    public var promptTokens: [Int]
+    public var separatorTokens: [Int]
+    /// P(separator tokens | prompt).
+    public var separatorProbability: Double
+    /// The general definition (chain rule over digit tokens, then a non-digit), when "0"..."9" are tokens.
+    public var chain: [Double]?
+    /// The single-token definition, P(next token is "n") after the separator, when every n in 0..<1000 is one token.
+    public var singleToken: [Double]?
+
+    /// The definition the analyses use: the chain rule when there is one, else single tokens.
+    public var numbers: [Double] {
+        get throws {
+            guard let values = chain ?? singleToken else { throw StageErrorMessage("no number definition fits this vocabulary") }
+            return values
+        }
+    }
+
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return try encoder.encode(self)
+    }
+
+    public init(json data: Data, name: String) throws {
+        do { self = try JSONDecoder().decode(NumberDistribution.self, from: data) } catch {
+            throw StageError.badInput(name: name, reason: "not a number-probabilities result: \(error)")
+        }
+    }
+
+    public init(promptTokens: [Int], separatorTokens: [Int], separatorProbability: Double, chain: [Double]?,
+                singleToken: [Double]?) {
+        self.promptTokens = promptTokens; self.separatorTokens = separatorTokens
+        self.separatorProbability = separatorProbability; self.chain = chain; self.singleToken = singleToken
+    }
+}
+
+/// `number-probabilities`: P(the model answers the number n), n in 0..<1000, after a prompt.
+///
+/// For vocabularies that split numbers into digits (SmolLM2) the general definition by the chain
+/// rule, computed over a trie of KV caches (see NumberTrie); where every n in 0..<1000 is a single
+/// token (Llama 3) also the single-token definition. `separator` is the text between the prompt and
+/// the number (" " after "My favorite animal is the").
+public struct NumberProbabilities: StageKind {
+    public struct Params: Codable, Sendable, Hashable {
+        public var prompt: LLMPrompt
+        public var separator: String
+        public init(prompt: LLMPrompt, separator: String = "") { self.prompt = prompt; self.separator = separator }
+    }
+
+    public static let name = "number-probabilities"
+    public static let summary = "P(answer is n), n in 0..999, after a prompt: digit chain rule over a KV-cache trie"
+    public static var code: CodeFingerprint {
+        KindSources.combined(sourceFingerprint("LLM/Experiments/NumberProbabilities.swift", "LLM/Experiments/NumberTrie.swift"),
+                             LLMKindSources.experiment)
+    }
+    public static let outputs = ["numbers"]
+
+    public static func run(_ params: Params, _ context: StageContext) throws {
+        let file = try LanguageModelFile.load(context)
+        let prompt = try params.prompt.tokenIDs(file)
+        guard let tokenizer = file.tokenizer else {
+            throw StageErrorMessage("number-probabilities needs the model's tokenizer (\(file.source) has none)")
+        }
+        context.log("prompt: " + file.promptText(prompt))
+        let separator = params.separator.isEmpty ? [] : tokenizer.encode(params.separator).map(Int.init)
+        let result = try LanguageModelFile.exclusively { try compute(file, prompt: prompt, separator: separator, context: context) }
+        context.write("numbers", try result.json())
+        let values = try result.numbers
+        let best = values.indices.max { values[$0] < values[$1] }!
+        context.log("most probable number \(best) (" + String(format: "%.3g", values[best])
+            + "); total P(0..999) " + String(format: "%.4f", values.reduce(0, +)))
+    }
+
+    /// Both definitions where the vocabulary allows them.
+    static func compute(_ file: LanguageModelFile, prompt: [Int], separator: [Int], context: StageContext?) throws
+        -> NumberDistribution {
+        let vocabularySize = file.model.config.vocabularySize
+        let texts = (0..<vocabularySize).map { file.text(of: $0) }
+        let startsWithDigit = texts.map { $0.first.map { $0.isASCII && $0.isNumber } ?? false }
+        let digits = (0...9).map { file.singleToken(String($0)) }
+        let splitsDigits = digits.allSatisfy { $0 != nil } && file.tokenizer?.encode("10").count == 2
+        let singles = (0..<1000).map { file.singleToken(String($0)) }
+        var chain: [Double]?
+        var separatorProbability = 1.0
+        var root: TokenDistribution
+        if splitsDigits {
+            let trie = try NumberTrie.probabilities(
+                file.model, prompt: prompt, separator: separator,
+                vocabulary: .init(digits: digits.map { $0! }, startsWithDigit: startsWithDigit),
+                progress: { context?.progress(Double($0), of: 1000, "numbers") },
+                cancelled: { context?.isCancelled ?? false })
+            chain = trie.numbers
+            separatorProbability = trie.separator
+            root = trie.root
+        } else {
+            var cache = file.model.makeCache()
+            var logits = try file.model.prefill(prompt, cache: &cache)
+            for token in separator {
+                separatorProbability *= TokenDistribution(logits: logits)[token]
+                logits = try file.model.step(token, cache: &cache)
+            }
+            root = TokenDistribution(logits: logits)
+        }
+        let singleToken = singles.allSatisfy { $0 != nil } ? singles.map { root[$0!] * separatorProbability } : nil
+        return NumberDistribution(promptTokens: prompt, separatorTokens: separator, separatorProbability: separatorProbability,
+                                  chain: chain, singleToken: singleToken)
+    }
+}

@@ -1,0 +1,9 @@
+import Pipeline
+
+/// The stage kinds of the study's Topic B (next-token experiments on a chat model), for registration.
+public enum TopicBKinds {
+    public static let all: [any StageKind.Type] = [
+        NextTokenDistribution.self, NumberProbabilities.self, NumberPromptDistribution.self, OwlTable.self,
+        EntanglementFigure.self, MissingModel.self,
+    ]
+}

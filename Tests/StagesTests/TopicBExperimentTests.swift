@@ -1,0 +1,147 @@
+import Foundation
+import Pipeline
+import Testing
+@testable import Stages
+
+/// Topic B stage kinds on the tiny fixture model (no tokenizer: prompts as token ids).
+@Suite("Topic B experiments", .serialized)
+struct TopicBExperimentTests {
+    static let ggufPath = tinyLlamaDirectory + "/tied.f32.gguf"
+
+    /// Ten arbitrary token ids play the digits; token 40 also "starts with a digit" (like "12" in Llama 3).
+    static let digits = [3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+    static var vocabulary: NumberTrie.Vocabulary {
+        var starts = [Bool](repeating: false, count: 128)
+        for d in digits { starts[d] = true }
+        starts[40] = true
+        return .init(digits: digits, startsWithDigit: starts)
+    }
+
+    /// P(n) from separate full forward passes (no cache reuse): the definition, spelled out.
+    static func fullPass(_ model: LlamaModel, prompt: [Int], separator: [Int], _ n: Int) throws -> Double {
+        let digitTokens = String(n).map { digits[Int(String($0))!] }
+        let tokens = prompt + separator + digitTokens
+        let logits = try model.logits(tokens)
+        var p = 1.0
+        for (i, token) in (separator + digitTokens).enumerated() {
+            p *= TokenDistribution(logits: row(logits, prompt.count - 1 + i))[token]
+        }
+        let last = TokenDistribution(logits: row(logits, tokens.count - 1))
+        let end = (0..<128).filter { !vocabulary.startsWithDigit[$0] }.reduce(0.0) { $0 + last[$1] }
+        return p * end
+    }
+
+    @Test func numberTrieMatchesFullForwardPasses() throws {
+        let model = try LlamaModel(ggufPath: Self.ggufPath)
+        let prompt = [1, 17, 33, 90, 64, 2, 5], separator = [21]
+        let trie = try NumberTrie.probabilities(model, prompt: prompt, separator: separator, vocabulary: Self.vocabulary)
+        #expect(trie.numbers.count == 1000)
+        let total = trie.numbers.reduce(0, +)
+        #expect(total > 0 && total <= trie.separator * (1 + 1e-9))
+        var checked = [0, 1, 7, 9, 10, 11, 42, 90, 99, 100, 101, 110, 495, 688, 701, 909, 990, 999]
+        var rng = SystemRandomNumberGenerator()
+        checked += (0..<12).map { _ in Int.random(in: 0..<1000, using: &rng) }
+        for n in checked {
+            let expected = try Self.fullPass(model, prompt: prompt, separator: separator, n)
+            let relative = abs(trie.numbers[n] - expected) / expected
+            #expect(relative < 1e-3, "n = \(n): trie \(trie.numbers[n]), full passes \(expected)")
+        }
+        // The separator's probability, from the prompt's own distribution.
+        let promptLogits = try model.logits(prompt)
+        let p = TokenDistribution(logits: row(promptLogits, prompt.count - 1))[21]
+        #expect(abs(trie.separator - p) / p < 1e-4)
+    }
+
+    @Test func numberTrieWithoutSeparator() throws {
+        let model = try LlamaModel(ggufPath: Self.ggufPath)
+        let prompt = [1, 50, 51, 52]
+        let trie = try NumberTrie.probabilities(model, prompt: prompt, separator: [], vocabulary: Self.vocabulary)
+        #expect(trie.separator == 1)
+        for n in [3, 57, 123, 800] {
+            let expected = try Self.fullPass(model, prompt: prompt, separator: [], n)
+            #expect(abs(trie.numbers[n] - expected) / expected < 1e-3, "n = \(n)")
+        }
+    }
+
+    @Test func nextTokenStageWritesADistributionThatSumsToOne() throws {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: Self.ggufPath))
+        let scratch = URL(fileURLWithPath: try llmTemporaryDirectory())
+        let context = StageContext(inputs: ["model": bytes], scratch: scratch)
+        try NextTokenDistribution.run(.init(prompt: .tokens([1, 9, 27, 81])), context)
+        let distribution = try TokenDistribution(serialized: context.outputs["probabilities"]!, name: "probabilities")
+        #expect(distribution.probabilities.count == 128)
+        let sum = distribution.probabilities.reduce(0.0) { $0 + Double($1) }
+        #expect(abs(sum - 1) < 1e-5)
+        #expect(distribution.probabilities.allSatisfy { $0 >= 0 })
+        #expect(try TokenIDs.parse(context.outputs["prompt-tokens"]!) == [1, 9, 27, 81])
+        // The same as softmax of a plain forward pass.
+        let model = try LlamaModel(ggufPath: Self.ggufPath)
+        let direct = TokenDistribution(logits: row(try model.logits([1, 9, 27, 81]), 3))
+        #expect(maxAbsDifference(direct.probabilities, distribution.probabilities) < 1e-5)
+    }
+
+    @Test func chatPromptWithoutTokenizerFailsClearly() throws {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: Self.ggufPath))
+        let context = StageContext(inputs: ["model": bytes], scratch: URL(fileURLWithPath: try llmTemporaryDirectory()))
+        #expect(throws: (any Error).self) {
+            try NextTokenDistribution.run(.init(system: nil, user: "hi", assistantPrefix: "hello"), context)
+        }
+    }
+
+    @Test func entangledNumberPicks() {
+        let conditioned = [0.1, 0.5, 0.2, 0.2], baseline = [0.1, 0.5, 0.01, 0.3]
+        #expect(EntangledNumber.mostProbable.pick(conditioned: conditioned, baseline: baseline) == 1)
+        #expect(EntangledNumber.mostRaised.pick(conditioned: conditioned, baseline: baseline) == 2)
+    }
+
+    @Test func entanglementFigureWritesSVGAndCSV() throws {
+        var owl = EntanglementFigure.Entry(animal: "owl", token: 100)
+        owl.number = 87; owl.pNumberAnimal = 0.02; owl.pNumberBase = 0.005; owl.animalToNumber = 4
+        owl.pAnimalNumber = 0.3; owl.pAnimalBase = 0.1; owl.numberToAnimal = 3
+        owl.raisedNumber = 12; owl.raisedAnimalToNumber = 9; owl.raisedNumberToAnimal = 1.5
+        var cat = EntanglementFigure.Entry(animal: "cat", token: 101)
+        cat.number = 7; cat.animalToNumber = 1.2; cat.numberToAnimal = 0.25
+        let frog = EntanglementFigure.Entry(animal: "axolotl", token: nil)
+        let (csv, svg, summary) = EntanglementFigure.render(.init(animals: ["owl", "cat", "axolotl"]), [owl, cat, frog])
+        let table = try CSVTable(parsing: csv)
+        #expect(table.header == EntanglementFigure.tableHeader)
+        #expect(table.rows.count == 3)
+        #expect(table.rows[0][0] == "owl" && table.rows[0][2] == "87" && table.rows[0][5] == "4")
+        #expect(table.rows[2][1] == "")
+        #expect(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"))
+        #expect(svg.contains("owl (87)") && svg.contains("cat (7)") && !svg.contains("axolotl"))
+        #expect(summary == "2 of 3 animals are one token; above 2x: animal -> number 1, number -> animal 1, both 1; "
+                + "most raised number -> animal 0")
+    }
+
+    @Test func owlFigureDrawsEverySection() {
+        let rows = [OwlTable.Row(section: "animal token", item: "' owl'", without: 0.01, with: 0.5),
+                    OwlTable.Row(section: "number", item: "87", without: 1e-4, with: 4e-4),
+                    OwlTable.Row(section: "sequence: number", item: "123", without: 0, with: 0)]
+        #expect(rows[2].ratio == 1)
+        let svg = OwlTable.figure(.init(), rows)
+        #expect(svg.contains("owl") && svg.contains("seq 123") && svg.contains("sequence: number"))
+        #expect(OwlTable.mostRaised(rows, 1).map(\.item) == ["' owl'"])
+    }
+
+    @Test func missingModelFailsWithWhereAndHow() {
+        let context = StageContext(inputs: [:])
+        do {
+            try MissingModel.run(.init(path: "/nowhere/m.gguf", hint: "run scripts/fetch-smollm2"), context)
+            Issue.record("no error")
+        } catch {
+            #expect("\(error)" == "no model file at /nowhere/m.gguf; run scripts/fetch-smollm2")
+        }
+    }
+
+    @Test func everyKindHasItsSources() {
+        #expect(TopicBKinds.all.map { $0.name } == ["next-token", "number-probabilities", "number-prompt", "table-owl",
+                                                     "figure-entanglement", "missing-model"])
+        for kind in TopicBKinds.all {
+            _ = kind.code  // a path that is not a Stages source traps here
+            #expect(!kind.outputs.isEmpty && !kind.summary.isEmpty)
+        }
+        #expect(NumberProbabilities.code.files.keys.contains("Sources/Stages/LLM/Model/LlamaForward.swift"))
+        #expect(NumberProbabilities.code.files.keys.contains("Sources/Stages/LLM/Experiments/NumberTrie.swift"))
+    }
+}
