@@ -3,7 +3,7 @@
 ///
 /// Hand-written because Foundation's JSONDecoder costs about 10 µs per small map, and a
 /// no-op build decodes three maps for each of its ~200 stages.
-enum CanonicalJSON {
+public enum CanonicalJSON {
     /// Text that is not a flat JSON object of strings.
     struct Malformed: Error, CustomStringConvertible {
         var description: String { "a JSON column is not an object of strings" }
@@ -13,14 +13,16 @@ enum CanonicalJSON {
         var json = "{"
         for (index, key) in map.keys.sorted().enumerated() {
             if index > 0 { json += "," }
-            appendQuoted(key, to: &json)
+            quote(key, into: &json)
             json += ":"
-            appendQuoted(map[key]!, to: &json)
+            quote(map[key]!, into: &json)
         }
         return json + "}"
     }
 
-    private static func appendQuoted(_ text: String, to json: inout String) {
+    /// Appends `text` as a JSON string: quotes, backslash escapes, \u00XX for other controls,
+    /// everything else (including "/" and non-ASCII) as is. Pipeline's keys use it too.
+    public static func quote(_ text: String, into json: inout String) {
         json += "\""
         for scalar in text.unicodeScalars {
             switch scalar {

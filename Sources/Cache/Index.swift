@@ -19,31 +19,37 @@ final class Index: Sendable {
     /// rename an index aside (the second would rename the first's fresh one).
     init(path: String, lockPath: String, onWarning: @Sendable (String) -> Void) throws {
         self.path = path
-        switch Self.open(path) {
+        switch Self.open(path, setUp: false) {
         case .ready(let queue):
             self.queue = queue
             return
         case .failed(let error):
             throw error
-        case .startOver:
+        case .startOver, .needsSetUp:
             break
         }
+        // Setting up a new index (WAL, schema) also happens under the lock: two processes
+        // creating one store at once otherwise race on `PRAGMA journal_mode`, and SQLite answers
+        // the loser "database is locked" without waiting.
         let lock = try KeyLock.acquire(path: lockPath, wait: true)!
         defer { lock.release() }
-        // Another process may have started over while we waited for the lock.
-        switch Self.open(path) {
+        // Another process may have set up or started over while we waited for the lock.
+        switch Self.open(path, setUp: true) {
         case .ready(let queue):
             self.queue = queue
         case .failed(let error):
             throw error
+        case .needsSetUp:
+            preconditionFailure("open(setUp: true) sets up")
         case .startOver(let reason):
             let aside = try Self.moveAside(path)
             onWarning("the store index \(path) \(reason); moved it to \(aside) and starting over "
                       + "with an empty index (stages will rerun; blobs already stored are reused)")
-            switch Self.open(path) {
+            switch Self.open(path, setUp: true) {
             case .ready(let queue): self.queue = queue
             case .failed(let error): throw error
             case .startOver(let reason): throw StoreError.index(path: path, message: "fresh index \(reason)")
+            case .needsSetUp: preconditionFailure("open(setUp: true) sets up")
             }
         }
     }
@@ -52,21 +58,13 @@ final class Index: Sendable {
     /// of its own (WAL readers never block writers). Lookups are single statements, and
     /// BEGIN/COMMIT plus GRDB's read-only guard would triple their cost (30 µs a call).
     func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try queue.inDatabase(body)
-        } catch let error as DatabaseError {
-            throw wrap(error)
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError.index(path: path, message: "\(error)")
-        }
+        try translatingErrors { try queue.inDatabase(body) }
     }
 
     /// Runs `body` in an immediate write transaction: the one writer of all processes.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try queue.writeWithoutTransaction { db in
+        try translatingErrors {
+            try queue.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
                     result = try body(db)
@@ -74,17 +72,20 @@ final class Index: Sendable {
                 }
                 return result!
             }
+        }
+    }
+
+    /// StoreErrors pass through; SQLite's and any other become StoreError.index naming this file.
+    private func translatingErrors<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
         } catch let error as DatabaseError {
-            throw wrap(error)
+            throw StoreError.index(path: path, message: "SQLite error \(error.resultCode.rawValue): \(error.message ?? "")")
         } catch let error as StoreError {
             throw error
         } catch {
             throw StoreError.index(path: path, message: "\(error)")
         }
-    }
-
-    private func wrap(_ error: DatabaseError) -> StoreError {
-        StoreError.index(path: path, message: "SQLite error \(error.resultCode.rawValue): \(error.message ?? "")")
     }
 }
 
@@ -99,6 +100,8 @@ extension Index {
     private enum Opening {
         case ready(DatabaseQueue)
         case startOver(reason: String)
+        /// Not yet at this format (new, or empty): open again with `setUp`, under the lock.
+        case needsSetUp
         case failed(Error)
     }
 
@@ -114,7 +117,7 @@ extension Index {
         return configuration
     }
 
-    private static func open(_ path: String) -> Opening {
+    private static func open(_ path: String, setUp: Bool) -> Opening {
         let queue: DatabaseQueue
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration())
@@ -122,6 +125,7 @@ extension Index {
             let version = try queue.read { try Int.fetchOne($0, sql: "PRAGMA user_version") ?? 0 }
             if version == IndexSchema.version { return .ready(queue) }
             if version > IndexSchema.version { return .failed(newer(path, version)) }
+            guard setUp else { return .needsSetUp }
             // WAL is recorded in the file, so this runs once per index (and cannot run inside
             // a transaction).
             try queue.writeWithoutTransaction { db in

@@ -121,7 +121,10 @@ extension Builder {
                 throw BuildError.inputFileUnreadable(stage: "", input: name, path: path, reason: "\(error)")
             }
             // The file may have changed since its digest was taken: refuse to run on other bytes.
-            guard Digest.of(bytes) == digest else {
+            // The store's stat cache answers without re-hashing an unchanged file, which matters
+            // when many stages read one large file (a model): read first, so a later change
+            // shows in the stat.
+            guard try store.fileDigest(at: URL(fileURLWithPath: path)) == digest else {
                 throw BuildError.inputFileUnreadable(stage: "", input: name, path: path,
                                                      reason: "it changed while the build was running; run the build again")
             }

@@ -1,4 +1,5 @@
 import Foundation
+import Cache
 
 /// A JSON value with one canonical text form: object keys sorted by their UTF-8 bytes, no white
 /// space, integers as integers, other numbers in Swift's shortest round-trip form.
@@ -62,7 +63,7 @@ public enum JSONValue: Hashable, Sendable, Codable {
         case let .bool(value): out += value ? "true" : "false"
         case let .int(value): out += String(value)
         case let .double(value): out += JSONValue.format(value)
-        case let .string(value): JSONValue.quote(value, into: &out)
+        case let .string(value): CanonicalJSON.quote(value, into: &out)
         case let .array(values):
             out += "["
             for (i, value) in values.enumerated() {
@@ -75,7 +76,7 @@ public enum JSONValue: Hashable, Sendable, Codable {
             // Sort by UTF-8 bytes, not by locale or Unicode collation: the order must never vary.
             for (i, key) in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
                 if i > 0 { out += "," }
-                JSONValue.quote(key, into: &out)
+                CanonicalJSON.quote(key, into: &out)
                 out += ":"
                 members[key]!.write(to: &out)
             }
@@ -92,24 +93,6 @@ public enum JSONValue: Hashable, Sendable, Codable {
             return String(Int64(value))
         }
         return "\(value)"
-    }
-
-    static func quote(_ text: String, into out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                    + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
     }
 
     /// The leaves of this value by dotted path ("data.samples"), for explaining what changed.

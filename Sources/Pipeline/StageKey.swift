@@ -17,11 +17,11 @@ public enum StageKey {
         // `params` is already canonical JSON, so the document is assembled as text, keys in
         // sorted order, exactly as JSONValue.canonical would write it.
         var text = "{\"code\":"
-        JSONValue.quote(codeDigest, into: &text)
+        CanonicalJSON.quote(codeDigest, into: &text)
         text += ",\"engine\":\(formatVersion),\"inputs\":"
         text += JSONValue.object(inputs.mapValues { .string($0.hex) }).canonical
         text += ",\"kind\":"
-        JSONValue.quote(kind, into: &text)
+        CanonicalJSON.quote(kind, into: &text)
         text += ",\"params\":" + params + "}"
         return Digest.of(Data(text.utf8))
     }

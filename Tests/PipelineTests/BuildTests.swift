@@ -3,7 +3,9 @@ import Foundation
 import Testing
 @testable import Pipeline
 
-@Suite struct BuildTests {
+// Serialized: two tests edit the toy kinds' code digests (ToyCode.shared, one per process), and
+// run side by side each saw the other's edit.
+@Suite(.serialized) struct BuildTests {
     @Test func firstBuildRunsEverythingSecondRunsNothing() throws {
         let workspace = try Workspace()
         let pipeline = try diamond()
