@@ -350,6 +350,7 @@ struct TopicB {
                            inputs: ["model": model])["rows"]
         var inputs: [String: ArtifactRef] = [
             "rows": rows, "base": nextToken("base", basePrompt)["probabilities"], "base.numbers": baseNumbers,
+            "control": nextToken("control", controlPrompt)["probabilities"],
         ]
         for animal in animals {
             let animalNumbers = numbers(animal, animalPrompt(animal), separator: " ")["numbers"]

@@ -106,7 +106,7 @@ struct TopicBGeometryTests {
             try NumberDistribution(promptTokens: [], separatorTokens: [], separatorProbability: 1, chain: values, singleToken: nil).json()
         }
         var inputs: [String: Data] = ["rows": rowsContext.outputs["rows"]!, "base": try distribution([1, 2, 3]),
-                                      "base.numbers": try numbers(Self.baseline)]
+                                      "base.numbers": try numbers(Self.baseline), "control": try distribution([1, 70, 3])]
         for (i, animal) in (Self.animals + ["axolotl"]).enumerated() {
             inputs["numbers.\(animal)"] = try numbers(Self.conditioned(animal))
             inputs["number-prompt.\(animal)"] = try distribution([1, 50 + i, 3])
@@ -123,6 +123,8 @@ struct TopicBGeometryTests {
         let base = try TokenDistribution(serialized: inputs["base"]!, name: "base")
         let prompted = try TokenDistribution(serialized: inputs["cosine-prompt.owl"]!, name: "owl")
         #expect(cell(0, "top_cos_to_animal") == ProbabilityFormat.value(prompted[100] / base[100]))
+        let control = try TokenDistribution(serialized: inputs["control"]!, name: "control")
+        #expect(cell(0, "top_cos_to_animal_vs_control") == ProbabilityFormat.value(prompted[100] / control[100]))
         // Every animal × number token, with the reference cosine to 4 significant digits.
         let cosines = try CSVTable(parsing: String(decoding: context.outputs["cosines.csv"]!, as: UTF8.self))
         #expect(cosines.rows.count == 3 * Self.numberTokens.count)

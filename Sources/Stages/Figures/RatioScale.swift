@@ -13,7 +13,7 @@ struct RatioScale {
     let base: Double
 
     /// At most this many doublings between the axis ends use powers of 2.
-    static let maxDoublings = 6.0
+    static let maxDoublings = 10.0
     /// At most this many intervals between ticks; beyond, ticks skip decades (1×, 100×, 10⁴×).
     static let maxIntervals = 8
 

@@ -7,7 +7,8 @@ import Pipeline
 /// P(animal) under the number prompt of the closest number, against that of the entangled number.
 /// Definitions in UnembeddingGeometry.
 ///
-/// Inputs: `rows` (unembedding-rows), `base` (next-token, no system prompt), `base.numbers`, and per
+/// Inputs: `rows` (unembedding-rows), `base` (next-token, no system prompt), `base.numbers`, `control`
+/// (next-token under the control prompt, to tell a number's effect from any system prompt's), and per
 /// animal A `numbers.A` (number-probabilities under A's prompt), `number-prompt.A` (next-token under
 /// the entangled number's prompt) and `cosine-prompt.A` (under the closest number's prompt).
 /// Outputs `table.csv` (one row per animal), `cosines.csv` (every animal × number token),
@@ -26,7 +27,8 @@ public struct GeometryFigure: StageKind {
         KindSources.combined(sourceFingerprint("LLM/Experiments/GeometryFigure.swift", "LLM/Experiments/UnembeddingGeometry.swift",
                                                "LLM/Experiments/UnembeddingRows.swift", "LLM/Experiments/ProbabilityFormat.swift",
                                                "LLM/Experiments/EntangledNumber.swift", "LLM/Experiments/NumberProbabilities.swift",
-                                               "LLM/Experiments/TokenDistribution.swift", "LLM/Experiments/LLMPrompt.swift"),
+                                               "LLM/Experiments/TokenDistribution.swift", "LLM/Experiments/LLMPrompt.swift",
+                                               "LLM/Experiments/ControlPrompt.swift"),
                              LLMKindSources.figures)
     }
     public static let outputs = ["table.csv", "cosines.csv", "figure.svg", "prompts.svg"]
@@ -35,21 +37,25 @@ public struct GeometryFigure: StageKind {
         "entangled_cos_rank", "mean_cos_numbers", "mean_dot_numbers", "top_cos_number", "cos_top",
         "k", "top_k_by_cos", "top_k_by_entanglement", "overlap", "chance_overlap",
         "p_animal_base", "p_animal_entangled_prompt", "entangled_to_animal", "p_animal_top_cos_prompt", "top_cos_to_animal",
+        "p_animal_control", "entangled_to_animal_vs_control", "top_cos_to_animal_vs_control",
     ]
     public static let cosinesHeader = ["animal", "animal_token", "number_token", "number_token_id", "number", "cos", "dot"]
 
     /// One animal: its geometry and the two prompted probabilities of the animal.
     public struct Entry: Sendable, Equatable {
         public var geometry: UnembeddingGeometry
-        public var pAnimalBase = 0.0, pAnimalEntangledPrompt = 0.0, pAnimalTopCosinePrompt = 0.0
+        public var pAnimalBase = 0.0, pAnimalEntangledPrompt = 0.0, pAnimalTopCosinePrompt = 0.0, pAnimalControl = 0.0
         public var entangledToAnimal: Double { ProbabilityFormat.ratio(pAnimalEntangledPrompt, pAnimalBase) }
         public var topCosineToAnimal: Double { ProbabilityFormat.ratio(pAnimalTopCosinePrompt, pAnimalBase) }
+        public var entangledToAnimalVsControl: Double { ProbabilityFormat.ratio(pAnimalEntangledPrompt, pAnimalControl) }
+        public var topCosineToAnimalVsControl: Double { ProbabilityFormat.ratio(pAnimalTopCosinePrompt, pAnimalControl) }
         public init(geometry: UnembeddingGeometry) { self.geometry = geometry }
     }
 
     public static func run(_ params: Params, _ context: StageContext) throws {
         let rows = try UnembeddingRows(json: context.input("rows"), name: "rows")
         let base = try TokenDistribution(serialized: context.input("base"), name: "base")
+        let control = try TokenDistribution(serialized: context.input("control"), name: "control")
         let baseNumbers = try NumberDistribution(json: context.input("base.numbers"), name: "base.numbers").numbers
         var entries: [Entry] = []
         for animal in params.animals where rows.animal(animal) != nil {
@@ -63,6 +69,7 @@ public struct GeometryFigure: StageKind {
             entry.pAnimalBase = base[geometry.token]
             entry.pAnimalEntangledPrompt = entangled[geometry.token]
             entry.pAnimalTopCosinePrompt = closest[geometry.token]
+            entry.pAnimalControl = control[geometry.token]
             entries.append(entry)
         }
         let (table, cosines, figure, prompts, summary) = render(params, rows, entries)
@@ -94,7 +101,7 @@ public struct GeometryFigure: StageKind {
                     String(g.topCosineNumber), v(g.topCosine), String(g.k), list(g.topByCosine), list(g.topByEntanglement),
                     String(g.overlap), v(g.chanceOverlap),
                     v(e.pAnimalBase), v(e.pAnimalEntangledPrompt), v(e.entangledToAnimal), v(e.pAnimalTopCosinePrompt),
-                    v(e.topCosineToAnimal)]
+                    v(e.topCosineToAnimal), v(e.pAnimalControl), v(e.entangledToAnimalVsControl), v(e.topCosineToAnimalVsControl)]
         })
         var cosineRows: [[String]] = []
         for animal in rows.animals {
@@ -113,11 +120,14 @@ public struct GeometryFigure: StageKind {
         let topAbove = entries.filter { $0.topCosineToAnimal > params.threshold }.count
         let entangledAbove = entries.filter { $0.entangledToAnimal > params.threshold }.count
         let maxTop = entries.map(\.topCosineToAnimal).max() ?? 0
+        let topAboveControl = entries.filter { $0.topCosineToAnimalVsControl > params.threshold }.count
+        let entangledAboveControl = entries.filter { $0.entangledToAnimalVsControl > params.threshold }.count
         let x = v(params.threshold)
         let note = vocabularyNote(rows)
         let summary = "\(entries.count) one-token animals; \(note); mean cosine with the entangled number's token "
             + "\(v(meanEntangled)) vs \(v(meanAll)) over all number tokens; top-\(k) overlap \(v(meanOverlap)) (chance \(v(chance))); "
-            + "above \(x)x P(animal): closest-number prompt \(topAbove) (max \(v(maxTop))x), entangled-number prompt \(entangledAbove)"
+            + "above \(x)x P(animal): closest-number prompt \(topAbove) (max \(v(maxTop))x), entangled-number prompt \(entangledAbove); "
+            + "vs the control prompt: closest \(topAboveControl), entangled \(entangledAboveControl)"
         let label = { (e: Entry) in "\(e.geometry.animal) (\(e.geometry.entangledNumber))" }
         let figure = Chart(
             title: "Unembedding geometry: cosine with the entangled number \(v(meanEntangled)) vs \(v(meanAll)) mean over number tokens; "
@@ -129,8 +139,9 @@ public struct GeometryFigure: StageKind {
                 ChartSeries(name: "cos(animal, closest number token)", points: entries.map { ChartPoint(label: label($0), y: $0.geometry.topCosine) }),
             ], width: 1300, height: 540)
         let prompts = Chart(
-            title: "P(animal) under a number prompt / P(animal) with no system prompt: closest number above \(x)× for \(topAbove) of "
-                + "\(entries.count) (max \(v(maxTop))×), entangled number for \(entangledAbove)",
+            title: "P(animal | number prompt) / P(animal | no system prompt): above \(x)× for \(topAbove) of \(entries.count) animals "
+                + "with the closest number (max \(v(maxTop))×), \(entangledAbove) with the entangled one; "
+                + "against the control prompt: \(topAboveControl) and \(entangledAboveControl)",
             xLabel: "animal (entangled number n / closest number m)", yLabel: "ratio of probabilities (log scale)",
             series: [
                 ChartSeries(name: "prompt with the entangled number n", points: entries.map {
@@ -138,6 +149,14 @@ public struct GeometryFigure: StageKind {
                 }),
                 ChartSeries(name: "prompt with the closest number m (highest cosine)", points: entries.map {
                     ChartPoint(label: "\($0.geometry.animal) (\($0.geometry.entangledNumber)/\($0.geometry.topCosineNumber))", y: $0.topCosineToAnimal)
+                }),
+                ChartSeries(name: "n, against the control prompt", points: entries.map {
+                    ChartPoint(label: "\($0.geometry.animal) (\($0.geometry.entangledNumber)/\($0.geometry.topCosineNumber))",
+                               y: $0.entangledToAnimalVsControl)
+                }),
+                ChartSeries(name: "m, against the control prompt", points: entries.map {
+                    ChartPoint(label: "\($0.geometry.animal) (\($0.geometry.entangledNumber)/\($0.geometry.topCosineNumber))",
+                               y: $0.topCosineToAnimalVsControl)
                 }),
             ], referenceLines: [.init(label: "\(x)×", y: params.threshold)], width: 1300, height: 520, yAxis: .logRatio)
         return (table.serialized(), CSVTable(header: cosinesHeader, rows: cosineRows).serialized(),
