@@ -27,6 +27,8 @@ func definePipeline(_ p: PipelineBuilder) throws {
     p.target("table-owl", topicB.tableOwl(), summary: "Topic B: the owl prompt's effect on ' owl', number tokens and numbers")
     p.target("figure-entanglement", topicB.figureEntanglement(),
              summary: "Topic B: animal <-> number entanglement ratios of 25 animals (SmolLM2)")
+    p.target("figure-geometry", topicB.figureGeometry(),
+             summary: "Topic B: unembedding cosines of animal and number tokens vs entanglement (SmolLM2)")
 }
 
 /// One figure of the report: its stage and the words around it.
@@ -297,6 +299,9 @@ struct TopicB {
     /// "What is your favorite animal?" / "My favorite animal is the" with no system prompt (the template's default).
     var basePrompt: LLMPrompt { StudyPrompts.favoriteAnimal(system: nil) }
 
+    /// The same question under the control system prompt (same shape, no animal, no number).
+    var controlPrompt: LLMPrompt { StudyPrompts.favoriteAnimal(system: StudyPrompts.controlSystem) }
+
     /// The sequence-continuation prompt of the study, with or without a system prompt.
     func sequencePrompt(system: String?) -> LLMPrompt {
         .chat(system: system, user: "Continue this sequence: 495, 701, 688", assistantPrefix: "495;701;688;")
@@ -321,6 +326,8 @@ struct TopicB {
         let baseNumbers = numbers("base", basePrompt, separator: " ")["numbers"]
         var inputs: [String: ArtifactRef] = [
             "model": model, "base": nextToken("base", basePrompt)["probabilities"], "base.numbers": baseNumbers,
+            "control": nextToken("control", controlPrompt)["probabilities"],
+            "control.numbers": numbers("control", controlPrompt, separator: " ")["numbers"],
         ]
         for animal in animals {
             let animalNumbers = numbers(animal, animalPrompt(animal), separator: " ")["numbers"]
@@ -333,5 +340,29 @@ struct TopicB {
             }
         }
         return p.stage("figure-entanglement", EntanglementFigure.self, .init(animals: animals), inputs: inputs)
+    }
+
+    /// The unembedding geometry beside the entanglement. The number-probabilities and entangled-number
+    /// prompts are figure-entanglement's stages (same names and definitions), so they are computed once.
+    func figureGeometry() -> StageHandle {
+        let baseNumbers = numbers("base", basePrompt, separator: " ")["numbers"]
+        let rows = p.stage("llm.unembedding-rows", UnembeddingRowsExtraction.self, .init(animals: animals),
+                           inputs: ["model": model])["rows"]
+        var inputs: [String: ArtifactRef] = [
+            "rows": rows, "base": nextToken("base", basePrompt)["probabilities"], "base.numbers": baseNumbers,
+            "control": nextToken("control", controlPrompt)["probabilities"],
+        ]
+        for animal in animals {
+            let animalNumbers = numbers(animal, animalPrompt(animal), separator: " ")["numbers"]
+            inputs["numbers.\(animal)"] = animalNumbers
+            let pick = EntangledNumber.mostProbable
+            inputs["number-prompt.\(animal)"] = p.stage(
+                "llm.number-prompt.\(animal).\(pick.rawValue)", NumberPromptDistribution.self, .init(pick: pick),
+                inputs: ["model": model, "numbers": animalNumbers, "baseline": baseNumbers])["probabilities"]
+            inputs["cosine-prompt.\(animal)"] = p.stage(
+                "llm.cosine-number-prompt.\(animal)", CosineNumberPromptDistribution.self, .init(animal: animal),
+                inputs: ["model": model, "rows": rows])["probabilities"]
+        }
+        return p.stage("figure-geometry", GeometryFigure.self, .init(animals: animals), inputs: inputs)
     }
 }

@@ -18,7 +18,7 @@ import Pipeline
 
     @Test func everyKindsCodeResolves() {
         Self.check(LoadMNISTStage.self, name: "load-mnist", files: 6)
-        Self.check(PlotAccuracyStage.self, name: "plot-accuracy", files: 14)
+        Self.check(PlotAccuracyStage.self, name: "plot-accuracy", files: 16)
         Self.check(ReportStage.self, name: "report", files: 4)
         #expect(LoadMNISTStage.outputs == ["train", "test"])
         #expect(PlotAccuracyStage.outputs == ["figure.svg", "table.csv"])

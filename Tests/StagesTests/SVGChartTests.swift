@@ -73,6 +73,49 @@ import Testing
         #expect(LogScale(covering: 1, 40, range: (0, 1)).ticks == [1, 2, 5, 10, 20, 40])
     }
 
+    @Test func ratioAxisTicksArePowersOfTenOrTwo() {
+        let wide = RatioScale(covering: 0.03, 420, range: (100, 0))
+        #expect(wide.base == 10 && wide.ticks == [0.01, 0.1, 1, 10, 100, 1000])
+        #expect(wide.ticks.map(wide.label) == ["0.01×", "0.1×", "1×", "10×", "100×", "1000×"])
+        // Equal ratios are equal distances; 1× sits where the decades say.
+        #expect(wide.position(0.01) == 100 && wide.position(1000) == 0)
+        #expect(abs(wide.position(1) - 60) < 1e-9 && abs(wide.position(10) - 40) < 1e-9)
+        // Zero and infinity are drawn at the ends, not lost.
+        #expect(wide.position(0) == 100 && wide.position(.infinity) == 0)
+        let narrow = RatioScale(covering: 0.3, 5, range: (0, 1))
+        #expect(narrow.base == 2 && narrow.ticks == [0.25, 0.5, 1, 2, 4, 8])
+        #expect(narrow.ticks.map(narrow.label) == ["1/4×", "1/2×", "1×", "2×", "4×", "8×"])
+        // Above 1 only, the axis still starts at 1×.
+        #expect(RatioScale(covering: 3, 3, range: (0, 1)).ticks == [1, 2, 4])
+        // Many decades: ticks skip decades, 1× stays a tick.
+        let huge = RatioScale(covering: 1e-9, 1e9, range: (0, 1))
+        #expect(huge.ticks.map(huge.label) == ["1e-9×", "1e-6×", "0.001×", "1×", "1000×", "1e6×", "1e9×"])
+    }
+
+    @Test func barChartOnARatioAxisGrowsFromOne() throws {
+        let chart = Chart(title: "Ratios", xLabel: "animal", yLabel: "ratio", series: [
+            ChartSeries(name: "up and down", points: [ChartPoint(label: "owl", y: 200), ChartPoint(label: "cat", y: 0.05),
+                                                      ChartPoint(label: "dog", y: 1)]),
+        ], referenceLines: [ReferenceLine(label: "2×", y: 2)], yAxis: .logRatio)
+        let svg = BarChart.svg(chart)
+        SVGInspector.saveSample(svg, as: "bars-ratio.svg")
+        let inspector = try #require(SVGInspector.parse(svg), "ratio bar chart SVG is not well-formed XML")
+        let texts = Set(inspector.texts)
+        for label in ["0.01×", "0.1×", "1×", "10×", "100×", "1000×", "2×"] { #expect(texts.contains(label), "missing \(label)") }
+        let bars = inspector.attributes.filter { $0["data-value"] != nil }
+        func rect(_ label: String) throws -> (top: Double, bottom: Double) {
+            let bar = try #require(bars.first { $0["data-label"] == label })
+            let y = Double(bar["y"]!)!, height = Double(bar["height"]!)!
+            return (y, y + height)
+        }
+        // owl goes up from 1x, cat down from it, dog is a flat bar at 1x: all share the 1x edge.
+        let (owl, cat, dog) = (try rect("owl"), try rect("cat"), try rect("dog"))
+        #expect(abs(owl.bottom - cat.top) < 0.02 && abs(dog.top - owl.bottom) < 0.02 && dog.bottom - dog.top < 0.02)
+        // owl's 200x is log10(200) decades above 1x; cat's 0.05x is log10(20) below.
+        let decade = (owl.bottom - owl.top) / log10(200)
+        #expect(abs((cat.bottom - cat.top) - decade * log10(20)) < 0.05)
+    }
+
     @Test func numbersFormatWithoutLocale() {
         #expect(NumberFormat.decimal(54.9, decimals: 4) == "54.9")
         #expect(NumberFormat.decimal(54.9, decimals: 2, fixed: true) == "54.90")

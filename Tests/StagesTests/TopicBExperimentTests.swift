@@ -99,19 +99,29 @@ struct TopicBExperimentTests {
         owl.number = 87; owl.pNumberAnimal = 0.02; owl.pNumberBase = 0.005; owl.animalToNumber = 4
         owl.pAnimalNumber = 0.3; owl.pAnimalBase = 0.1; owl.numberToAnimal = 3
         owl.raisedNumber = 12; owl.raisedAnimalToNumber = 9; owl.raisedNumberToAnimal = 1.5
+        owl.pNumberControl = 0.01; owl.controlAnimalToNumber = 2; owl.pAnimalControl = 0.05; owl.controlNumberToAnimal = 6
         var cat = EntanglementFigure.Entry(animal: "cat", token: 101)
         cat.number = 7; cat.animalToNumber = 1.2; cat.numberToAnimal = 0.25
+        cat.controlAnimalToNumber = 2.5; cat.controlNumberToAnimal = 0.5
         let frog = EntanglementFigure.Entry(animal: "axolotl", token: nil)
         let (csv, svg, summary) = EntanglementFigure.render(.init(animals: ["owl", "cat", "axolotl"]), [owl, cat, frog])
         let table = try CSVTable(parsing: csv)
         #expect(table.header == EntanglementFigure.tableHeader)
         #expect(table.rows.count == 3)
         #expect(table.rows[0][0] == "owl" && table.rows[0][2] == "87" && table.rows[0][5] == "4")
-        #expect(table.rows[2][1] == "")
+        #expect(table.rows[2][1] == "" && table.rows[2].count == table.header.count)
+        // The ratios against the control prompt, beside those against no system prompt.
+        func cell(_ row: Int, _ column: String) -> String { table.rows[row][table.header.firstIndex(of: column)!] }
+        #expect(cell(0, "p_number_control") == "0.01" && cell(0, "animal_to_number_vs_control") == "2")
+        #expect(cell(0, "p_animal_control") == "0.05" && cell(0, "number_to_animal_vs_control") == "6")
+        #expect(cell(1, "animal_to_number_vs_control") == "2.5" && cell(1, "number_to_animal_vs_control") == "0.5")
+        // A log axis of ratios with the threshold line.
+        let texts = try #require(SVGInspector.parse(svg)).texts
+        #expect(texts.contains("1×") && texts.contains("2×") && texts.contains("P(n | animal) / P(n | control)"))
         #expect(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"))
         #expect(svg.contains("owl (87)") && svg.contains("cat (7)") && !svg.contains("axolotl"))
         #expect(summary == "2 of 3 animals are one token; above 2x: animal -> number 1, number -> animal 1, both 1; "
-                + "most raised number -> animal 0")
+                + "most raised number -> animal 0; vs the control prompt: animal -> number 1, number -> animal 1")
     }
 
     @Test func owlFigureDrawsEverySection() {
@@ -136,7 +146,8 @@ struct TopicBExperimentTests {
 
     @Test func everyKindHasItsSources() {
         #expect(TopicBKinds.all.map { $0.name } == ["next-token", "number-probabilities", "number-prompt", "table-owl",
-                                                     "figure-entanglement", "missing-model"])
+                                                     "figure-entanglement", "missing-model", "unembedding-rows",
+                                                     "cosine-number-prompt", "figure-geometry"])
         for kind in TopicBKinds.all {
             _ = kind.code  // a path that is not a Stages source traps here
             #expect(!kind.outputs.isEmpty && !kind.summary.isEmpty)

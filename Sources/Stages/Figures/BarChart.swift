@@ -1,4 +1,5 @@
-/// A grouped bar chart: one group per category, one bar per series, with error bars.
+/// A grouped bar chart: one group per category, one bar per series, with error bars; bars grow from
+/// 0 on a linear y axis and from 1× on a ratio axis (`Chart.yAxis`).
 public enum BarChart {
     static let maxBarWidth = 64.0
 
@@ -23,7 +24,7 @@ public enum BarChart {
         let gap = chart.series.count > 1 ? min(2, bands.bandWidth * 0.8 / seriesCount * 0.1) : 0
         let barWidth = min(bands.bandWidth * (chart.series.count > 1 ? 0.8 : 0.6) / seriesCount - gap, Self.maxBarWidth)
         let groupWidth = (barWidth + gap) * seriesCount
-        let baseline = frame.y.position(max(frame.y.domain.low, min(0, frame.y.domain.high)))
+        let baseline = frame.y.position(frame.y.baseline)
         let capHalf = min(barWidth * 0.18, 5)
         var published: [(Double, Double)] = []
         for (s, series) in chart.series.enumerated() {

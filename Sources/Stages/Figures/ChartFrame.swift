@@ -26,7 +26,7 @@ struct ChartFrame {
     let titleLines: [String]
     let legend: Legend
     let plot: Rect
-    let y: LinearScale
+    let y: ValueScale
     let xLabelStyle: XLabelStyle
 
     /// Lays out `chart` with `legendEntries` (reference lines are added here) and x tick labels
@@ -46,8 +46,7 @@ struct ChartFrame {
         top += 12
 
         // Y domain first: its tick labels decide the left margin.
-        let extent = chart.yExtent
-        let provisional = LinearScale(covering: chart.yMin ?? extent.low, chart.yMax ?? extent.high, range: (0, 1))
+        let provisional = ValueScale(chart, range: (0, 1))
         let tickWidth = provisional.ticks.map { TextMetrics.width(provisional.label($0), size: Self.tickLabelSize) }.max() ?? 0
         var left = p + (chart.yLabel.isEmpty ? 0 : Self.axisLabelSize + 10) + tickWidth + Self.tickLength + 6
         let right = chart.width - p - 6
@@ -76,7 +75,7 @@ struct ChartFrame {
         var bottom = chart.height - p - labelsHeight - Self.tickLength - 6
         if !chart.xLabel.isEmpty { bottom -= Self.axisLabelSize + 10 }
         plot = Rect(left: left, top: top, right: right, bottom: bottom)
-        y = LinearScale(covering: chart.yMin ?? extent.low, chart.yMax ?? extent.high, range: (bottom, top))
+        y = ValueScale(chart, range: (bottom, top))
     }
 
     /// `text` cut at a word or character boundary to fit `maxWidth`, with an ellipsis.

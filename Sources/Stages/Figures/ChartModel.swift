@@ -36,6 +36,11 @@ public enum XAxisMode: String, Codable, Sendable, Hashable {
     case categorical, linear, log
 }
 
+/// How a chart places y: linearly (from zero), or on a log axis of ratios (from 1×, ticks "10×").
+public enum YAxisMode: String, Codable, Sendable, Hashable {
+    case linear, logRatio
+}
+
 /// Everything a figure shows, independent of its type.
 public struct Chart: Sendable, Equatable {
     public var title: String
@@ -44,6 +49,7 @@ public struct Chart: Sendable, Equatable {
     public var series: [ChartSeries]
     public var referenceLines: [ReferenceLine]
     public var xAxis: XAxisMode
+    public var yAxis: YAxisMode
     /// Forced y range ends (nil: from the data, always including zero).
     public var yMin: Double?
     public var yMax: Double?
@@ -52,9 +58,10 @@ public struct Chart: Sendable, Equatable {
 
     public init(title: String, xLabel: String, yLabel: String, series: [ChartSeries],
                 referenceLines: [ReferenceLine] = [], xAxis: XAxisMode = .categorical,
-                yMin: Double? = nil, yMax: Double? = nil, width: Double = 640, height: Double = 420) {
+                yMin: Double? = nil, yMax: Double? = nil, width: Double = 640, height: Double = 420,
+                yAxis: YAxisMode = .linear) {
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.series = series
-        self.referenceLines = referenceLines; self.xAxis = xAxis; self.yMin = yMin; self.yMax = yMax
+        self.referenceLines = referenceLines; self.xAxis = xAxis; self.yAxis = yAxis; self.yMin = yMin; self.yMax = yMax
         self.width = width; self.height = height
     }
 
@@ -69,6 +76,18 @@ public struct Chart: Sendable, Equatable {
 
     /// Every y the axis must show: values, interval ends, published values, reference lines.
     var yExtent: (low: Double, high: Double) {
+        let finite = yValues.filter(\.isFinite)
+        return (min(0, finite.min() ?? 0), max(finite.max() ?? 1, 0))
+    }
+
+    /// The same for a ratio axis: positive finite values only (zeros and infinities are drawn at
+    /// the axis ends), always including 1.
+    var positiveYExtent: (low: Double, high: Double) {
+        let positive = yValues.filter { $0.isFinite && $0 > 0 }
+        return (min(1, positive.min() ?? 1), max(1, positive.max() ?? 1))
+    }
+
+    private var yValues: [Double] {
         var values = referenceLines.map(\.y)
         for series in series {
             for point in series.points {
@@ -76,7 +95,6 @@ public struct Chart: Sendable, Equatable {
                 values += [point.low, point.high, point.published].compactMap { $0 }
             }
         }
-        let finite = values.filter(\.isFinite)
-        return (min(0, finite.min() ?? 0), max(finite.max() ?? 1, 0))
+        return values
     }
 }

@@ -58,7 +58,8 @@ public struct PlotAccuracyStage: StageKind {
     public static let summary = "an accuracy figure (SVG, bars or lines, 95% intervals) and its table (CSV)"
     public static let code = sourceFingerprint(
         "Figures/PlotAccuracyStage.swift", "Figures/BarChart.swift", "Figures/LineChart.swift",
-        "Figures/ChartFrame.swift", "Figures/ChartModel.swift", "Figures/AxisScale.swift", "Figures/Legend.swift",
+        "Figures/ChartFrame.swift", "Figures/ChartModel.swift", "Figures/AxisScale.swift", "Figures/RatioScale.swift",
+        "Figures/ValueScale.swift", "Figures/Legend.swift",
         "Figures/Palette.swift", "Figures/SVGCanvas.swift", "Figures/Markup.swift", "Figures/TextMetrics.swift",
         "Figures/NumberFormat.swift", "Figures/CSVTable.swift", "MLP/AccuracySummary.swift")
     public static let outputs = ["figure.svg", "table.csv"]

@@ -30,7 +30,8 @@ enum LLMKindSources {
     /// The figure code of the analysis stages.
     static var figures: CodeFingerprint {
         sourceFingerprint("Figures/BarChart.swift", "Figures/ChartFrame.swift", "Figures/ChartModel.swift",
-                          "Figures/AxisScale.swift", "Figures/Legend.swift", "Figures/Palette.swift",
+                          "Figures/AxisScale.swift", "Figures/RatioScale.swift", "Figures/ValueScale.swift",
+                          "Figures/Legend.swift", "Figures/Palette.swift",
                           "Figures/SVGCanvas.swift", "Figures/Markup.swift", "Figures/TextMetrics.swift",
                           "Figures/NumberFormat.swift", "Figures/CSVTable.swift")
     }

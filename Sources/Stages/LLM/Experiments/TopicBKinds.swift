@@ -5,5 +5,6 @@ public enum TopicBKinds {
     public static let all: [any StageKind.Type] = [
         NextTokenDistribution.self, NumberProbabilities.self, NumberPromptDistribution.self, OwlTable.self,
         EntanglementFigure.self, MissingModel.self,
+        UnembeddingRowsExtraction.self, CosineNumberPromptDistribution.self, GeometryFigure.self,
     ]
 }
