@@ -2,7 +2,8 @@ import Foundation
 import Pipeline
 
 /// `figure-entanglement`: for each animal whose " {animal}" is one token, the number entangled with
-/// it (most probable under the animal prompt, general definition) and the two ratios: animal -> number
+/// it (most probable under the animal prompt, by the number definition the vocabulary allows: single
+/// tokens for Llama 3, the chain rule for SmolLM2; the CSV's `definition` column) and the two ratios: animal -> number
 /// = P(number | animal prompt) / P(number | no system prompt), number -> animal = P(animal | number
 /// prompt) / P(animal | no system prompt); also the same for the number the animal prompt raises most.
 ///
@@ -28,7 +29,7 @@ public struct EntanglementFigure: StageKind {
     public static let tableHeader = [
         "animal", "token", "number", "p_number_animal", "p_number_base", "animal_to_number",
         "p_animal_number", "p_animal_base", "number_to_animal",
-        "raised_number", "raised_animal_to_number", "raised_number_to_animal",
+        "raised_number", "raised_animal_to_number", "raised_number_to_animal", "definition",
     ]
 
     /// One animal's results (nil token: " animal" is not one token).
@@ -40,6 +41,8 @@ public struct EntanglementFigure: StageKind {
         public var pNumberAnimal = 0.0, pNumberBase = 0.0, pAnimalNumber = 0.0, pAnimalBase = 0.0
         public var raisedNumber = 0
         public var raisedAnimalToNumber = 0.0, raisedNumberToAnimal = 0.0
+        /// How P(number) was defined ("single-token" or "chain", see NumberDistribution.Definition).
+        public var definition = ""
     }
 
     public static func run(_ params: Params, _ context: StageContext) throws {
@@ -50,7 +53,9 @@ public struct EntanglementFigure: StageKind {
         for animal in params.animals {
             var entry = Entry(animal: animal, token: file.singleToken(" " + animal))
             if let token = entry.token {
-                let numbers = try NumberDistribution(json: context.input("numbers.\(animal)"), name: "numbers.\(animal)").numbers
+                let distribution = try NumberDistribution(json: context.input("numbers.\(animal)"), name: "numbers.\(animal)")
+                let numbers = try distribution.numbers
+                entry.definition = distribution.definition?.rawValue ?? ""
                 let prompted = try TokenDistribution(serialized: context.input("number-prompt.\(animal)"), name: "number-prompt.\(animal)")
                 let raisedPrompted = try TokenDistribution(serialized: context.input("number-prompt-raised.\(animal)"),
                                                            name: "number-prompt-raised.\(animal)")
@@ -77,10 +82,10 @@ public struct EntanglementFigure: StageKind {
     public static func render(_ params: Params, _ entries: [Entry]) -> (csv: String, svg: String, summary: String) {
         let v = ProbabilityFormat.value
         let rows = entries.map { e -> [String] in
-            guard let token = e.token else { return [e.animal, "", "", "", "", "", "", "", "", "", "", ""] }
+            guard let token = e.token else { return [e.animal] + Array(repeating: "", count: tableHeader.count - 1) }
             return [e.animal, String(token), String(e.number), v(e.pNumberAnimal), v(e.pNumberBase), v(e.animalToNumber),
                     v(e.pAnimalNumber), v(e.pAnimalBase), v(e.numberToAnimal),
-                    String(e.raisedNumber), v(e.raisedAnimalToNumber), v(e.raisedNumberToAnimal)]
+                    String(e.raisedNumber), v(e.raisedAnimalToNumber), v(e.raisedNumberToAnimal), e.definition]
         }
         let single = entries.filter { $0.token != nil }
         let toNumber = single.filter { $0.animalToNumber > params.threshold }.count
