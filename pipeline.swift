@@ -27,6 +27,8 @@ func definePipeline(_ p: PipelineBuilder) throws {
     p.target("table-owl", topicB.tableOwl(), summary: "Topic B: the owl prompt's effect on ' owl', number tokens and numbers")
     p.target("figure-entanglement", topicB.figureEntanglement(),
              summary: "Topic B: animal <-> number entanglement ratios of 25 animals (SmolLM2)")
+    p.target("figure-base-vs-instruct", topicB.figureBaseVsInstruct(),
+             summary: "Topic B: cosines of the entangled pairs in a base and an instruct model (needs llm.base-model)")
 }
 
 /// One figure of the report: its stage and the words around it.
@@ -248,6 +250,10 @@ struct TopicA {
 struct TopicB {
     let p: PipelineBuilder
     let model: ArtifactRef
+    /// figure-base-vs-instruct's two models; `instruct` is `model` unless llm.instruct-model names another file.
+    let instruct: ArtifactRef, base: ArtifactRef
+    /// Stage-name prefix of the instruct model's sweep: "" when it is `model`, so its stages are the same ones.
+    let instructPrefix: String
     let animals: [String]
     let owl: String
 
@@ -272,22 +278,33 @@ struct TopicB {
                                "figure-entanglement: animals, comma-separated (singular)")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         owl = try c.string("owl.animal", "owl", "table-owl: the animal of the system prompt")
-        if FileManager.default.fileExists(atPath: path) {
-            model = .file(path: path)
-        } else {
-            model = p.stage("llm.model", MissingModel.self, .init(
-                path: path, hint: "run scripts/fetch-smollm2 (it prints the path; it fetches into ${PIPE_MODELS:-~/.cache/pipe/models}), "
-                    + "or point --set llm.model=PATH or PIPE_SMOLLM2_GGUF at a GGUF file"))["model"]
-        }
+        model = Self.model(p, "llm.model", path, hint: "run scripts/fetch-smollm2 (it prints the path; it fetches into "
+            + "${PIPE_MODELS:-~/.cache/pipe/models}), or point --set llm.model=PATH or PIPE_SMOLLM2_GGUF at a GGUF file")
+        let instructPath = try c.string("llm.instruct-model", path,
+                                        "figure-base-vs-instruct: the instruct model (GGUF file; default: llm.model)")
+        let basePath = try c.string("llm.base-model", "",
+                                    "figure-base-vs-instruct: the base model of llm.instruct-model (GGUF file, same vocabulary), e.g. Llama-3.2-1B")
+        instructPrefix = instructPath == path ? "" : "instruct."
+        instruct = instructPath == path ? model : Self.model(p, "llm.instruct-model", instructPath,
+                                                            hint: "point --set llm.instruct-model=PATH at a GGUF file")
+        base = Self.model(p, "llm.base-model", basePath, hint: "point --set llm.base-model=PATH at the GGUF file of the base model "
+            + "whose instruct version is llm.instruct-model (the study: Llama-3.2-1B for Llama-3.2-1B-Instruct)")
+    }
+
+    /// The model file at `path` as a `.file` input, or a stage that fails saying which setting to set and how.
+    static func model(_ p: PipelineBuilder, _ setting: String, _ path: String, hint: String) -> ArtifactRef {
+        if !path.isEmpty, FileManager.default.fileExists(atPath: path) { return .file(path: path) }
+        return p.stage(setting, MissingModel.self, .init(path: path, hint: hint, setting: setting))["model"]
     }
 
     func nextToken(_ name: String, _ prompt: LLMPrompt) -> StageHandle {
         p.stage("llm.next.\(name)", NextTokenDistribution.self, .init(prompt: prompt), inputs: ["model": model])
     }
 
-    func numbers(_ name: String, _ prompt: LLMPrompt, separator: String) -> StageHandle {
-        p.stage("llm.numbers.\(name)", NumberProbabilities.self, .init(prompt: prompt, separator: separator),
-                inputs: ["model": model])
+    func numbers(_ name: String, _ prompt: LLMPrompt, separator: String, model: ArtifactRef? = nil, prefix: String = "")
+        -> StageHandle {
+        p.stage("\(prefix)llm.numbers.\(name)", NumberProbabilities.self, .init(prompt: prompt, separator: separator),
+                inputs: ["model": model ?? self.model])
     }
 
     func animalPrompt(_ animal: String) -> LLMPrompt {
@@ -333,5 +350,16 @@ struct TopicB {
             }
         }
         return p.stage("figure-entanglement", EntanglementFigure.self, .init(animals: animals), inputs: inputs)
+    }
+
+    /// The instruct model's entangled numbers (its figure-entanglement sweep: the same stages when it is llm.model)
+    /// and the cosines of each pair in both models.
+    func figureBaseVsInstruct() -> StageHandle {
+        let numbers = { (name: String, prompt: LLMPrompt) in
+            self.numbers(name, prompt, separator: " ", model: instruct, prefix: instructPrefix)["numbers"]
+        }
+        var inputs: [String: ArtifactRef] = ["instruct": instruct, "base": base, "base.numbers": numbers("base", basePrompt)]
+        for animal in animals { inputs["numbers.\(animal)"] = numbers(animal, animalPrompt(animal)) }
+        return p.stage("figure-base-vs-instruct", BaseInstructFigure.self, .init(animals: animals), inputs: inputs)
     }
 }

@@ -136,7 +136,7 @@ struct TopicBExperimentTests {
 
     @Test func everyKindHasItsSources() {
         #expect(TopicBKinds.all.map { $0.name } == ["next-token", "number-probabilities", "number-prompt", "table-owl",
-                                                     "figure-entanglement", "missing-model"])
+                                                     "figure-entanglement", "missing-model", "figure-base-vs-instruct"])
         for kind in TopicBKinds.all {
             _ = kind.code  // a path that is not a Stages source traps here
             #expect(!kind.outputs.isEmpty && !kind.summary.isEmpty)

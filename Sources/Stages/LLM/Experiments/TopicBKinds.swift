@@ -4,6 +4,6 @@ import Pipeline
 public enum TopicBKinds {
     public static let all: [any StageKind.Type] = [
         NextTokenDistribution.self, NumberProbabilities.self, NumberPromptDistribution.self, OwlTable.self,
-        EntanglementFigure.self, MissingModel.self,
+        EntanglementFigure.self, MissingModel.self, BaseInstructFigure.self,
     ]
 }
