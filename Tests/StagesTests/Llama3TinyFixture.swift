@@ -36,3 +36,26 @@ enum Llama3TinyFixture {
         try String(contentsOfFile: directory + "/llama-3.2-instruct.jinja", encoding: .utf8)
     }
 }
+
+extension Llama3TinyFixture {
+    /// A Hugging Face hub cache in a new temporary directory holding the instruct model as `name`, laid
+    /// out as huggingface_hub writes it: models--ORG--NAME/refs/main names a commit, snapshots/<commit>/
+    /// holds symlinks into blobs/. Returns the cache directory (what HF_HUB_CACHE or $HF_HOME/hub points at).
+    static func makeHubCache(name: String = "fake-org/llama3-tiny", commit: String = "0123456789abcdef0123456789abcdef01234567")
+        throws -> String {
+        let cache = try llmTemporaryDirectory() + "/hub"
+        let repo = cache + "/models--" + name.replacingOccurrences(of: "/", with: "--")
+        let snapshot = repo + "/snapshots/" + commit
+        let manager = FileManager.default
+        for directory in [repo + "/refs", repo + "/blobs", snapshot] {
+            try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        try Data(commit.utf8).write(to: URL(fileURLWithPath: repo + "/refs/main"))
+        for (index, file) in try manager.contentsOfDirectory(atPath: instructDirectory).sorted().enumerated() {
+            let blob = "blob\(index)"
+            try manager.copyItem(atPath: instructDirectory + "/" + file, toPath: repo + "/blobs/" + blob)
+            try manager.createSymbolicLink(atPath: snapshot + "/" + file, withDestinationPath: "../../blobs/" + blob)
+        }
+        return cache
+    }
+}

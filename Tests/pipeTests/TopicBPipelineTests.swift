@@ -35,3 +35,35 @@ import Testing
         #expect(entanglement.stderr.contains("9 stages: 6 ran, 3 cached"), "\(entanglement.stderr)")
     }
 }
+
+extension TopicBPipelineTests {
+    /// llm.model=ORG/NAME from a hub cache under HF_HOME (the layout huggingface_hub writes: refs/main,
+    /// snapshots/<commit>/ with symlinks into blobs/), as a Llama-3.2-1B user would run it.
+    @Test func modelFromTheHuggingFaceCache() throws {
+        let cli = try CommandRunner(); defer { cli.cleanUp() }
+        let home = cli.directory.appendingPathComponent("hf-home").path
+        let repo = home + "/hub/models--fake-org--llama3-tiny"
+        let commit = "0123456789abcdef0123456789abcdef01234567"
+        let manager = FileManager.default
+        for directory in [repo + "/refs", repo + "/blobs", repo + "/snapshots/" + commit] {
+            try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        try Data(commit.utf8).write(to: URL(fileURLWithPath: repo + "/refs/main"))
+        for file in ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"] {
+            try manager.copyItem(atPath: Self.fixture + "/instruct/" + file, toPath: repo + "/blobs/" + file + ".blob")
+            try manager.createSymbolicLink(atPath: repo + "/snapshots/\(commit)/" + file, withDestinationPath: "../../blobs/" + file + ".blob")
+        }
+        let settings = ["--set", "llm.model=fake-org/llama3-tiny", "--set", "llm.base-model=\(Self.fixture)/base.f16.gguf",
+                        "--set", "entanglement.animals=owl,cat"]
+        let missing = try cli.run("pipe", ["build", "figure-base-vs-instruct"] + settings)
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("no model file at fake-org/llama3-tiny (no such file or directory, nor "), "\(missing.stderr)")
+        let built = try cli.run("pipe", ["build", "figure-base-vs-instruct", "table-owl"] + settings, environment: ["HF_HOME": home])
+        #expect(built.status == 0, "\(built.stderr)")
+        let csv = try String(contentsOf: cli.directory.appendingPathComponent("results/figure-base-vs-instruct/table.csv"),
+                             encoding: .utf8)
+        #expect(csv.split(whereSeparator: \.isNewline).dropFirst().map { $0.split(separator: ",")[0] } == ["owl", "cat"])
+        let owl = try String(contentsOf: cli.directory.appendingPathComponent("results/table-owl/table.csv"), encoding: .utf8)
+        #expect(owl.contains("number (single-token)"), "\(owl)")
+    }
+}
