@@ -46,10 +46,10 @@ struct BaseInstructFigureTests {
             let animal = row[0]
             let numbers = try NumberDistribution(json: inputs["numbers.\(animal)"]!, name: animal)
             let baseline = try NumberDistribution(json: inputs["base.numbers"]!, name: "base").singleToken!
-            let number = EntangledNumber.mostProbable.pick(conditioned: numbers.singleToken!, baseline: baseline)
-            #expect(row[2] == String(number) && row[5] == "single-token")
-            let a = instruct.singleToken(" " + animal)!, n = instruct.singleToken(String(number))!
-            #expect(row[1] == String(a) && row[3] == String(n) && row[4] == String(number))
+            let number = numbers.texts[EntangledNumber.mostProbable.pick(conditioned: numbers.singleToken!, baseline: baseline)]
+            #expect(row[2] == number && row[5] == "single-token")
+            let a = instruct.singleToken(" " + animal)!, n = instruct.singleToken(number)!
+            #expect(row[1] == String(a) && row[3] == String(n) && row[4] == number)
             func cosine(_ model: LlamaModel) -> Double {
                 let rows = UnembeddingRows.rows(model, [a, n])
                 return UnembeddingRows.cosine(rows[0], rows[1])

@@ -96,11 +96,11 @@ struct TopicBExperimentTests {
 
     @Test func entanglementFigureWritesSVGAndCSV() throws {
         var owl = EntanglementFigure.Entry(animal: "owl", token: 100)
-        owl.number = 87; owl.pNumberAnimal = 0.02; owl.pNumberBase = 0.005; owl.animalToNumber = 4
+        owl.number = "87"; owl.pNumberAnimal = 0.02; owl.pNumberBase = 0.005; owl.animalToNumber = 4
         owl.pAnimalNumber = 0.3; owl.pAnimalBase = 0.1; owl.numberToAnimal = 3
-        owl.raisedNumber = 12; owl.raisedAnimalToNumber = 9; owl.raisedNumberToAnimal = 1.5
+        owl.raisedNumber = "12"; owl.raisedAnimalToNumber = 9; owl.raisedNumberToAnimal = 1.5
         var cat = EntanglementFigure.Entry(animal: "cat", token: 101)
-        cat.number = 7; cat.animalToNumber = 1.2; cat.numberToAnimal = 0.25
+        cat.number = "7"; cat.animalToNumber = 1.2; cat.numberToAnimal = 0.25
         let frog = EntanglementFigure.Entry(animal: "axolotl", token: nil)
         let (csv, svg, summary) = EntanglementFigure.render(.init(animals: ["owl", "cat", "axolotl"]), [owl, cat, frog])
         let table = try CSVTable(parsing: csv)

@@ -66,9 +66,15 @@ struct TopicBLlama3Tests {
             let expected = pSpace * afterSpace[file.singleToken(String(n))!]
             #expect(abs(single[n] - expected) / expected < 1e-3, "n = \(n): \(single[n]) vs \(expected)")
         }
-        // The picked number is the most probable of the 1000 number tokens.
+        // Beyond 0..999: the 1-3 digit tokens with leading zeros, "00"..."099", as in the study ("087").
+        #expect(single.count == 1000 + 10 + 100 && result.texts[1000] == "00" && result.texts.last == "099")
+        #expect(result.texts.contains("087") && result.chain!.count == 1000)
+        let i087 = result.texts.firstIndex(of: "087")!
+        let p087 = pSpace * afterSpace[file.singleToken("087")!]
+        #expect(abs(single[i087] - p087) / p087 < 1e-3)
+        // The picked number is the most probable of every 1-3 digit token.
         let best = EntangledNumber.mostProbable.pick(conditioned: single, baseline: single)
-        let tokens = (0..<1000).map { file.singleToken(String($0))! }
+        let tokens = result.texts.map { file.singleToken($0)! }
         let bestToken = tokens.max { afterSpace[$0] < afterSpace[$1] }!
         #expect(tokens[best] == bestToken)
     }

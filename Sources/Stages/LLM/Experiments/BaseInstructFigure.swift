@@ -32,7 +32,8 @@ public struct BaseInstructFigure: StageKind {
     public struct Pair: Sendable, Equatable {
         public var animal: String
         public var animalToken: Int
-        public var number: Int
+        /// The entangled number as the model writes it ("87", or "087" under the single-token definition).
+        public var number: String
         public var numberToken: Int
         public var numberTokenText: String
         public var definition: String
@@ -57,10 +58,10 @@ public struct BaseInstructFigure: StageKind {
                     continue
                 }
                 let distribution = try NumberDistribution(json: context.input("numbers.\(animal)"), name: "numbers.\(animal)")
-                let number = EntangledNumber.mostProbable.pick(conditioned: try distribution.numbers, baseline: baseline)
+                let number = distribution.texts[EntangledNumber.mostProbable.pick(conditioned: try distribution.numbers, baseline: baseline)]
                 let definition = distribution.definition ?? .chain
                 let numberTokens = definition == .singleToken
-                    ? [instruct.singleToken(String(number))!] : tokenizer.encode(String(number)).map(Int.init)
+                    ? [instruct.singleToken(number)!] : tokenizer.encode(number).map(Int.init)
                 for token in numberTokens {
                     pairs.append(Pair(animal: animal, animalToken: animalToken, number: number, numberToken: token,
                                       numberTokenText: instruct.text(of: token), definition: definition.rawValue))
@@ -95,7 +96,7 @@ public struct BaseInstructFigure: StageKind {
     public static func render(_ pairs: [Pair]) -> (csv: String, svg: String, summary: String) {
         let v = ProbabilityFormat.value
         let rows = pairs.map {
-            [$0.animal, String($0.animalToken), String($0.number), String($0.numberToken), $0.numberTokenText, $0.definition,
+            [$0.animal, String($0.animalToken), $0.number, String($0.numberToken), $0.numberTokenText, $0.definition,
              v($0.cosineBase), v($0.cosineInstruct), v($0.cosineInstruct - $0.cosineBase)]
         }
         let label: (Pair) -> String = { p in

@@ -36,10 +36,11 @@ public struct EntanglementFigure: StageKind {
     public struct Entry: Sendable, Equatable {
         public var animal: String
         public var token: Int?
-        public var number = 0
+        /// The entangled number as the model writes it ("87", or "087" under the single-token definition).
+        public var number = ""
         public var animalToNumber = 0.0, numberToAnimal = 0.0
         public var pNumberAnimal = 0.0, pNumberBase = 0.0, pAnimalNumber = 0.0, pAnimalBase = 0.0
-        public var raisedNumber = 0
+        public var raisedNumber = ""
         public var raisedAnimalToNumber = 0.0, raisedNumberToAnimal = 0.0
         /// How P(number) was defined ("single-token" or "chain", see NumberDistribution.Definition).
         public var definition = ""
@@ -54,20 +55,22 @@ public struct EntanglementFigure: StageKind {
             var entry = Entry(animal: animal, token: file.singleToken(" " + animal))
             if let token = entry.token {
                 let distribution = try NumberDistribution(json: context.input("numbers.\(animal)"), name: "numbers.\(animal)")
-                let numbers = try distribution.numbers
+                let numbers = try distribution.numbers, texts = distribution.texts
                 entry.definition = distribution.definition?.rawValue ?? ""
                 let prompted = try TokenDistribution(serialized: context.input("number-prompt.\(animal)"), name: "number-prompt.\(animal)")
                 let raisedPrompted = try TokenDistribution(serialized: context.input("number-prompt-raised.\(animal)"),
                                                            name: "number-prompt-raised.\(animal)")
-                entry.number = EntangledNumber.mostProbable.pick(conditioned: numbers, baseline: baseNumbers)
-                entry.pNumberAnimal = numbers[entry.number]
-                entry.pNumberBase = baseNumbers[entry.number]
+                let number = EntangledNumber.mostProbable.pick(conditioned: numbers, baseline: baseNumbers)
+                entry.number = texts[number]
+                entry.pNumberAnimal = numbers[number]
+                entry.pNumberBase = baseNumbers[number]
                 entry.animalToNumber = ProbabilityFormat.ratio(entry.pNumberAnimal, entry.pNumberBase)
                 entry.pAnimalNumber = prompted[token]
                 entry.pAnimalBase = base[token]
                 entry.numberToAnimal = ProbabilityFormat.ratio(entry.pAnimalNumber, entry.pAnimalBase)
-                entry.raisedNumber = EntangledNumber.mostRaised.pick(conditioned: numbers, baseline: baseNumbers)
-                entry.raisedAnimalToNumber = ProbabilityFormat.ratio(numbers[entry.raisedNumber], baseNumbers[entry.raisedNumber])
+                let raised = EntangledNumber.mostRaised.pick(conditioned: numbers, baseline: baseNumbers)
+                entry.raisedNumber = texts[raised]
+                entry.raisedAnimalToNumber = ProbabilityFormat.ratio(numbers[raised], baseNumbers[raised])
                 entry.raisedNumberToAnimal = ProbabilityFormat.ratio(raisedPrompted[token], base[token])
             }
             entries.append(entry)
@@ -83,9 +86,9 @@ public struct EntanglementFigure: StageKind {
         let v = ProbabilityFormat.value
         let rows = entries.map { e -> [String] in
             guard let token = e.token else { return [e.animal] + Array(repeating: "", count: tableHeader.count - 1) }
-            return [e.animal, String(token), String(e.number), v(e.pNumberAnimal), v(e.pNumberBase), v(e.animalToNumber),
+            return [e.animal, String(token), e.number, v(e.pNumberAnimal), v(e.pNumberBase), v(e.animalToNumber),
                     v(e.pAnimalNumber), v(e.pAnimalBase), v(e.numberToAnimal),
-                    String(e.raisedNumber), v(e.raisedAnimalToNumber), v(e.raisedNumberToAnimal), e.definition]
+                    e.raisedNumber, v(e.raisedAnimalToNumber), v(e.raisedNumberToAnimal), e.definition]
         }
         let single = entries.filter { $0.token != nil }
         let toNumber = single.filter { $0.animalToNumber > params.threshold }.count

@@ -18,14 +18,21 @@ public struct NumberDistribution: Codable, Sendable, Equatable {
     public var separatorProbability: Double
     /// The general definition (chain rule over n's tokens, then a non-digit), when n's tokens all start with digits.
     public var chain: [Double]?
-    /// The single-token definition, P(next token is "n") after the separator, when every n in 0..<1000 is one token.
+    /// The single-token definition, P(next token is t) after the separator, when every n in 0..<1000 is one
+    /// token: first t = "0"..."999" (index n), then the vocabulary's other tokens of 1-3 digits, those with
+    /// leading zeros ("00"..."099" in Llama 3: the study's owl number is "087"), texts in `singleTokenTexts`.
     public var singleToken: [Double]?
+    /// The token texts of `singleToken`'s entries beyond the first 1000.
+    public var leadingZeroTexts: [String]?
 
     /// The definition the analyses use: the study's single tokens where the vocabulary has them (Llama 3),
     /// else the chain rule (SmolLM2, whose number tokens are the ten digits).
     public var definition: Definition? { singleToken != nil ? .singleToken : chain != nil ? .chain : nil }
 
-    /// P(answer is n) under `definition`.
+    /// The answers of `numbers`, as text: "0"..."999", then (single-token definition) the leading-zero tokens.
+    public var texts: [String] { (0..<1000).map(String.init) + (singleToken != nil ? leadingZeroTexts ?? [] : []) }
+
+    /// P(answer) for each of `texts` under `definition`.
     public var numbers: [Double] {
         get throws {
             guard let values = singleToken ?? chain else { throw StageErrorMessage("no number definition fits this vocabulary") }
@@ -46,9 +53,10 @@ public struct NumberDistribution: Codable, Sendable, Equatable {
     }
 
     public init(promptTokens: [Int], separatorTokens: [Int], separatorProbability: Double, chain: [Double]?,
-                singleToken: [Double]?) {
+                singleToken: [Double]?, leadingZeroTexts: [String]? = nil) {
         self.promptTokens = promptTokens; self.separatorTokens = separatorTokens
         self.separatorProbability = separatorProbability; self.chain = chain; self.singleToken = singleToken
+        self.leadingZeroTexts = leadingZeroTexts
     }
 }
 
@@ -84,10 +92,10 @@ public struct NumberProbabilities: StageKind {
         let result = try LanguageModelFile.exclusively { try compute(file, prompt: prompt, separator: separator, context: context) }
         context.write("numbers", try result.json())
         let values = try result.numbers
-        let best = values.indices.max { values[$0] < values[$1] }!
+        let best = result.texts[values.indices.max { values[$0] < values[$1] }!]
         context.log("definition used: \(result.definition!.rawValue) (computed: "
             + [result.singleToken.map { _ in "single-token" }, result.chain.map { _ in "chain" }].compactMap { $0 }.joined(separator: ", ") + ")")
-        context.log("most probable number \(best) (" + String(format: "%.3g", values[best])
+        context.log("most probable number \(best) (" + String(format: "%.3g", values.max()!)
             + "); total P(0..999) " + String(format: "%.4f", values.reduce(0, +)))
     }
 
@@ -122,8 +130,22 @@ public struct NumberProbabilities: StageKind {
             }
             root = TokenDistribution(logits: logits)
         }
-        let singleToken = singles.allSatisfy { $0 != nil } ? singles.map { root[$0!] * separatorProbability } : nil
+        guard singles.allSatisfy({ $0 != nil }) else {
+            return NumberDistribution(promptTokens: prompt, separatorTokens: separator, separatorProbability: separatorProbability,
+                                      chain: chain, singleToken: nil)
+        }
+        // The study counts every 1-3 digit token, so those with leading zeros ("087") as well.
+        func isLeadingZeroNumber(_ id: Int) -> Bool {
+            let text = texts[id]
+            guard text.count == 2 || text.count == 3, text.first == "0" else { return false }
+            return text.allSatisfy { $0.isASCII && $0.isNumber }
+        }
+        // Shorter first, then in text order: "00"..."09", "000"..."099".
+        let leadingZero = (0..<vocabularySize).filter(isLeadingZeroNumber).sorted {
+            (texts[$0].count, texts[$0]) < (texts[$1].count, texts[$1])
+        }
+        let singleToken = (singles.map { $0! } + leadingZero).map { root[$0] * separatorProbability }
         return NumberDistribution(promptTokens: prompt, separatorTokens: separator, separatorProbability: separatorProbability,
-                                  chain: chain, singleToken: singleToken)
+                                  chain: chain, singleToken: singleToken, leadingZeroTexts: leadingZero.map { texts[$0] })
     }
 }

@@ -48,9 +48,11 @@ public struct OwlTable: StageKind {
             return d
         }
         var definitions: Set<String> = []
+        var texts: [String] = []
         func numbers(_ name: String) throws -> [Double] {
             let distribution = try NumberDistribution(json: context.input(name), name: name)
             definitions.insert(distribution.definition?.rawValue ?? "none")
+            texts = distribution.texts  // the same for every input: one model
             return try distribution.numbers
         }
         let base = try distribution("base"), animal = try distribution("animal")
@@ -67,10 +69,10 @@ public struct OwlTable: StageKind {
         let seqBaseNumbers = try numbers("seq.base.numbers"), seqAnimalNumbers = try numbers("seq.animal.numbers")
         // The number definition the vocabulary allows (single-token for Llama 3, chain for SmolLM2), in the section names.
         let definition = definitions.sorted().joined(separator: "+")
-        rows += mostRaised(numberRows("number (\(definition))", baseNumbers, animalNumbers), params.top)
+        rows += mostRaised(numberRows("number (\(definition))", texts, baseNumbers, animalNumbers), params.top)
         rows += rowsFor(params, file, section: "sequence: animal token", seqBase, seqAnimal)
-        rows += mostRaised(numberRows("sequence: number (\(definition))", seqBaseNumbers, seqAnimalNumbers), params.top)
-        rows += mostProbable(numberRows("sequence: most probable number (\(definition))", seqBaseNumbers, seqAnimalNumbers), 5)
+        rows += mostRaised(numberRows("sequence: number (\(definition))", texts, seqBaseNumbers, seqAnimalNumbers), params.top)
+        rows += mostProbable(numberRows("sequence: most probable number (\(definition))", texts, seqBaseNumbers, seqAnimalNumbers), 5)
         let csv = CSVTable(header: tableHeader, rows: rows.map {
             [$0.section, $0.item, ProbabilityFormat.value($0.without), ProbabilityFormat.value($0.with), ProbabilityFormat.value($0.ratio)]
         })
@@ -86,8 +88,8 @@ public struct OwlTable: StageKind {
         }
     }
 
-    static func numberRows(_ section: String, _ without: [Double], _ with: [Double]) -> [Row] {
-        with.indices.map { Row(section: section, item: String($0), without: without[$0], with: with[$0]) }
+    static func numberRows(_ section: String, _ texts: [String], _ without: [Double], _ with: [Double]) -> [Row] {
+        with.indices.map { Row(section: section, item: texts[$0], without: without[$0], with: with[$0]) }
     }
 
     /// The `top` rows of largest ratio (ties: original order).
