@@ -71,6 +71,23 @@ struct BaseInstructFigureTests {
         }
     }
 
+    @Test func chainNumbersGetOneBarPerDigitToken() throws {
+        // SmolLM2 writes 87 as "8" "7": one pair per digit token, labelled with it.
+        let pairs = [
+            BaseInstructFigure.Pair(animal: "owl", animalToken: 10, number: "87", numberToken: 3, numberTokenText: "8",
+                                    definition: "chain", cosineBase: 0.1, cosineInstruct: 0.12),
+            BaseInstructFigure.Pair(animal: "owl", animalToken: 10, number: "87", numberToken: 4, numberTokenText: "7",
+                                    definition: "chain", cosineBase: -0.05, cosineInstruct: -0.02),
+            BaseInstructFigure.Pair(animal: "cat", animalToken: 11, number: "5", numberToken: 5, numberTokenText: "5",
+                                    definition: "chain", cosineBase: 0.2, cosineInstruct: 0.2),
+        ]
+        let (csv, svg, summary) = BaseInstructFigure.render(pairs)
+        let table = try CSVTable(parsing: csv)
+        #expect(table.rows.map { $0[4] } == ["8", "7", "5"] && table.rows.map { $0[8] } == ["0.02", "0.03", "0"])
+        #expect(svg.contains("owl / 87 &#39;8&#39;") && svg.contains("owl / 87 &#39;7&#39;") && svg.contains("cat / 5<"))
+        #expect(summary == "3 animal/number-token pairs; |cosine instruct - cosine base|: mean 0.01667, largest 0.03")
+    }
+
     @Test func cosineOfRows() {
         #expect(UnembeddingRows.cosine([1, 0], [0, 2]) == 0)
         #expect(abs(UnembeddingRows.cosine([1, 2, 3], [2, 4, 6]) - 1) < 1e-12)
