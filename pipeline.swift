@@ -29,6 +29,8 @@ func definePipeline(_ p: PipelineBuilder) throws {
              summary: "Topic B: animal <-> number entanglement ratios of 25 animals (SmolLM2)")
     p.target("figure-geometry", topicB.figureGeometry(),
              summary: "Topic B: unembedding cosines of animal and number tokens vs entanglement (SmolLM2)")
+    p.target("figure-base-vs-instruct", topicB.figureBaseVsInstruct(),
+             summary: "Topic B: cosines of the entangled pairs in a base and an instruct model (needs llm.base-model)")
 }
 
 /// One figure of the report: its stage and the words around it.
@@ -243,13 +245,27 @@ struct TopicA {
     }
 }
 
-/// The Topic B stages: next-token experiments on a GGUF chat model (SmolLM2-135M-Instruct by default).
+/// The Topic B stages: next-token experiments on a chat model (SmolLM2-135M-Instruct in GGUF by default;
+/// a Hugging Face model directory or hub-cache name such as meta-llama/Llama-3.2-1B-Instruct works too).
 ///
-/// The model is a `.file` input, keyed by its content. When it is missing, its place is taken by a
-/// stage that fails saying where it looked and how to fetch it: only the targets that need it fail.
+/// The model is `.file` inputs, keyed by content. When it is missing, its place is taken by a stage
+/// that fails saying where it looked and how to provide it: only the targets that need it fail.
 struct TopicB {
+    /// A model as stage inputs: one GGUF file (key "") or the files of a Hugging Face directory (keys
+    /// "config.json", ...), wired as inputs NAME or NAME/config.json, ... (see LanguageModelFile.load).
+    struct ModelInputs {
+        let files: [String: ArtifactRef]
+        func inputs(_ name: String) -> [String: ArtifactRef] {
+            Dictionary(uniqueKeysWithValues: files.map { ($0.key.isEmpty ? name : name + "/" + $0.key, $0.value) })
+        }
+    }
+
     let p: PipelineBuilder
-    let model: ArtifactRef
+    let model: ModelInputs
+    /// figure-base-vs-instruct's two models; `instruct` is `model` unless llm.instruct-model names another one.
+    let instruct: ModelInputs, base: ModelInputs
+    /// Stage-name prefix of the instruct model's sweep: "" when it is `model`, so its stages are the same ones.
+    let instructPrefix: String
     let animals: [String]
     let owl: String
 
@@ -269,27 +285,51 @@ struct TopicB {
         self.p = p
         let c = p.config
         let path = try c.string("llm.model", Self.defaultModelPath,
-                                "GGUF chat model of Topic B (default $PIPE_SMOLLM2_GGUF, else ${PIPE_MODELS:-~/.cache/pipe/models}/SmolLM2-135M-Instruct.Q4_1.gguf)")
+                                "chat model of Topic B: a GGUF file, a Hugging Face model directory, or ORG/NAME in the HF hub cache "
+                                    + "(default $PIPE_SMOLLM2_GGUF, else ${PIPE_MODELS:-~/.cache/pipe/models}/SmolLM2-135M-Instruct.Q4_1.gguf)")
         animals = try c.string("entanglement.animals", Self.defaultAnimals.joined(separator: ","),
                                "figure-entanglement: animals, comma-separated (singular)")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         owl = try c.string("owl.animal", "owl", "table-owl: the animal of the system prompt")
-        if FileManager.default.fileExists(atPath: path) {
-            model = .file(path: path)
-        } else {
-            model = p.stage("llm.model", MissingModel.self, .init(
-                path: path, hint: "run scripts/fetch-smollm2 (it prints the path; it fetches into ${PIPE_MODELS:-~/.cache/pipe/models}), "
-                    + "or point --set llm.model=PATH or PIPE_SMOLLM2_GGUF at a GGUF file"))["model"]
+        model = Self.model(p, "llm.model", path, hint: "run scripts/fetch-smollm2 (it prints the path; it fetches into "
+            + "${PIPE_MODELS:-~/.cache/pipe/models}), or point --set llm.model=PATH or PIPE_SMOLLM2_GGUF at a GGUF file, "
+            + "or --set llm.model=ORG/NAME for a model in your Hugging Face cache (e.g. meta-llama/Llama-3.2-1B-Instruct under $HF_HOME/hub)")
+        let instructPath = try c.string("llm.instruct-model", path,
+                                        "figure-base-vs-instruct: the instruct model (as llm.model; default: llm.model)")
+        let basePath = try c.string("llm.base-model", "",
+                                    "figure-base-vs-instruct: the base model of llm.instruct-model (as llm.model, same vocabulary), e.g. meta-llama/Llama-3.2-1B")
+        instructPrefix = instructPath == path ? "" : "instruct."
+        instruct = instructPath == path ? model : Self.model(p, "llm.instruct-model", instructPath,
+                                                            hint: "point --set llm.instruct-model=PATH at a GGUF file or a Hugging Face "
+                                                                + "model directory, or give ORG/NAME of a model in the Hugging Face cache")
+        base = Self.model(p, "llm.base-model", basePath, hint: "point --set llm.base-model=PATH at the GGUF file or Hugging Face directory "
+            + "of the base model whose instruct version is llm.instruct-model, or give its ORG/NAME in the Hugging Face cache "
+            + "(the study: meta-llama/Llama-3.2-1B for meta-llama/Llama-3.2-1B-Instruct)")
+    }
+
+    /// The model `value` names (see ModelLocation) as `.file` inputs, or a stage that fails saying where it
+    /// looked, which setting to set and how.
+    static func model(_ p: PipelineBuilder, _ setting: String, _ value: String, hint: String) -> ModelInputs {
+        switch ModelLocation.resolve(value) {
+        case let .gguf(path)?:
+            return ModelInputs(files: ["": .file(path: path)])
+        case let .huggingFace(directory, files)?:
+            return ModelInputs(files: Dictionary(uniqueKeysWithValues: files.map { ($0, .file(path: directory + "/" + $0)) }))
+        case nil:
+            let missing = p.stage(setting, MissingModel.self, .init(path: value.isEmpty ? "" : ModelLocation.searched(value),
+                                                                     hint: hint, setting: setting))
+            return ModelInputs(files: ["": missing["model"]])
         }
     }
 
     func nextToken(_ name: String, _ prompt: LLMPrompt) -> StageHandle {
-        p.stage("llm.next.\(name)", NextTokenDistribution.self, .init(prompt: prompt), inputs: ["model": model])
+        p.stage("llm.next.\(name)", NextTokenDistribution.self, .init(prompt: prompt), inputs: model.inputs("model"))
     }
 
-    func numbers(_ name: String, _ prompt: LLMPrompt, separator: String) -> StageHandle {
-        p.stage("llm.numbers.\(name)", NumberProbabilities.self, .init(prompt: prompt, separator: separator),
-                inputs: ["model": model])
+    func numbers(_ name: String, _ prompt: LLMPrompt, separator: String, model: ModelInputs? = nil, prefix: String = "")
+        -> StageHandle {
+        p.stage("\(prefix)llm.numbers.\(name)", NumberProbabilities.self, .init(prompt: prompt, separator: separator),
+                inputs: (model ?? self.model).inputs("model"))
     }
 
     func animalPrompt(_ animal: String) -> LLMPrompt {
@@ -309,8 +349,7 @@ struct TopicB {
 
     func tableOwl() -> StageHandle {
         let system = StudyPrompts.animalSystem(StudyPrompts.plural(owl))
-        return p.stage("table-owl", OwlTable.self, .init(animal: owl), inputs: [
-            "model": model,
+        return p.stage("table-owl", OwlTable.self, .init(animal: owl), inputs: model.inputs("model").merging([
             "base": nextToken("base", basePrompt)["probabilities"],
             "animal": nextToken(owl, animalPrompt(owl))["probabilities"],
             "base.numbers": numbers("base", basePrompt, separator: " ")["numbers"],
@@ -319,23 +358,23 @@ struct TopicB {
             "seq.animal": nextToken("seq.\(owl)", sequencePrompt(system: system))["probabilities"],
             "seq.base.numbers": numbers("seq.base", sequencePrompt(system: nil), separator: "")["numbers"],
             "seq.animal.numbers": numbers("seq.\(owl)", sequencePrompt(system: system), separator: "")["numbers"],
-        ])
+        ]) { a, _ in a })
     }
 
     func figureEntanglement() -> StageHandle {
         let baseNumbers = numbers("base", basePrompt, separator: " ")["numbers"]
-        var inputs: [String: ArtifactRef] = [
-            "model": model, "base": nextToken("base", basePrompt)["probabilities"], "base.numbers": baseNumbers,
-            "control": nextToken("control", controlPrompt)["probabilities"],
-            "control.numbers": numbers("control", controlPrompt, separator: " ")["numbers"],
-        ]
+        var inputs = model.inputs("model")
+        inputs["base"] = nextToken("base", basePrompt)["probabilities"]
+        inputs["base.numbers"] = baseNumbers
+        inputs["control"] = nextToken("control", controlPrompt)["probabilities"]
+        inputs["control.numbers"] = numbers("control", controlPrompt, separator: " ")["numbers"]
         for animal in animals {
             let animalNumbers = numbers(animal, animalPrompt(animal), separator: " ")["numbers"]
             inputs["numbers.\(animal)"] = animalNumbers
             for pick in EntangledNumber.allCases {
                 let stage = p.stage("llm.number-prompt.\(animal).\(pick.rawValue)", NumberPromptDistribution.self,
                                     .init(pick: pick),
-                                    inputs: ["model": model, "numbers": animalNumbers, "baseline": baseNumbers])
+                                    inputs: model.inputs("model").merging(["numbers": animalNumbers, "baseline": baseNumbers]) { a, _ in a })
                 inputs[pick == .mostProbable ? "number-prompt.\(animal)" : "number-prompt-raised.\(animal)"] = stage["probabilities"]
             }
         }
@@ -347,7 +386,7 @@ struct TopicB {
     func figureGeometry() -> StageHandle {
         let baseNumbers = numbers("base", basePrompt, separator: " ")["numbers"]
         let rows = p.stage("llm.unembedding-rows", UnembeddingRowsExtraction.self, .init(animals: animals),
-                           inputs: ["model": model])["rows"]
+                           inputs: model.inputs("model"))["rows"]
         var inputs: [String: ArtifactRef] = [
             "rows": rows, "base": nextToken("base", basePrompt)["probabilities"], "base.numbers": baseNumbers,
             "control": nextToken("control", controlPrompt)["probabilities"],
@@ -358,11 +397,23 @@ struct TopicB {
             let pick = EntangledNumber.mostProbable
             inputs["number-prompt.\(animal)"] = p.stage(
                 "llm.number-prompt.\(animal).\(pick.rawValue)", NumberPromptDistribution.self, .init(pick: pick),
-                inputs: ["model": model, "numbers": animalNumbers, "baseline": baseNumbers])["probabilities"]
+                inputs: model.inputs("model").merging(["numbers": animalNumbers, "baseline": baseNumbers]) { a, _ in a })["probabilities"]
             inputs["cosine-prompt.\(animal)"] = p.stage(
                 "llm.cosine-number-prompt.\(animal)", CosineNumberPromptDistribution.self, .init(animal: animal),
-                inputs: ["model": model, "rows": rows])["probabilities"]
+                inputs: model.inputs("model").merging(["rows": rows, "numbers": baseNumbers]) { a, _ in a })["probabilities"]
         }
         return p.stage("figure-geometry", GeometryFigure.self, .init(animals: animals), inputs: inputs)
+    }
+
+    /// The instruct model's entangled numbers (its figure-entanglement sweep: the same stages when it is llm.model)
+    /// and the cosines of each pair in both models.
+    func figureBaseVsInstruct() -> StageHandle {
+        let numbers = { (name: String, prompt: LLMPrompt) in
+            self.numbers(name, prompt, separator: " ", model: instruct, prefix: instructPrefix)["numbers"]
+        }
+        var inputs = instruct.inputs("instruct").merging(base.inputs("base")) { a, _ in a }
+        inputs["base.numbers"] = numbers("base", basePrompt)
+        for animal in animals { inputs["numbers.\(animal)"] = numbers(animal, animalPrompt(animal)) }
+        return p.stage("figure-base-vs-instruct", BaseInstructFigure.self, .init(animals: animals), inputs: inputs)
     }
 }

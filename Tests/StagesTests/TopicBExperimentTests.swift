@@ -96,12 +96,13 @@ struct TopicBExperimentTests {
 
     @Test func entanglementFigureWritesSVGAndCSV() throws {
         var owl = EntanglementFigure.Entry(animal: "owl", token: 100)
-        owl.number = 87; owl.pNumberAnimal = 0.02; owl.pNumberBase = 0.005; owl.animalToNumber = 4
+        owl.number = "87"; owl.pNumberAnimal = 0.02; owl.pNumberBase = 0.005; owl.animalToNumber = 4
         owl.pAnimalNumber = 0.3; owl.pAnimalBase = 0.1; owl.numberToAnimal = 3
-        owl.raisedNumber = 12; owl.raisedAnimalToNumber = 9; owl.raisedNumberToAnimal = 1.5
+        owl.raisedNumber = "12"; owl.raisedAnimalToNumber = 9; owl.raisedNumberToAnimal = 1.5
         owl.pNumberControl = 0.01; owl.controlAnimalToNumber = 2; owl.pAnimalControl = 0.05; owl.controlNumberToAnimal = 6
+        owl.definition = "chain"
         var cat = EntanglementFigure.Entry(animal: "cat", token: 101)
-        cat.number = 7; cat.animalToNumber = 1.2; cat.numberToAnimal = 0.25
+        cat.number = "7"; cat.animalToNumber = 1.2; cat.numberToAnimal = 0.25
         cat.controlAnimalToNumber = 2.5; cat.controlNumberToAnimal = 0.5
         let frog = EntanglementFigure.Entry(animal: "axolotl", token: nil)
         let (csv, svg, summary) = EntanglementFigure.render(.init(animals: ["owl", "cat", "axolotl"]), [owl, cat, frog])
@@ -115,6 +116,7 @@ struct TopicBExperimentTests {
         #expect(cell(0, "p_number_control") == "0.01" && cell(0, "animal_to_number_vs_control") == "2")
         #expect(cell(0, "p_animal_control") == "0.05" && cell(0, "number_to_animal_vs_control") == "6")
         #expect(cell(1, "animal_to_number_vs_control") == "2.5" && cell(1, "number_to_animal_vs_control") == "0.5")
+        #expect(cell(0, "definition") == "chain")
         // A log axis of ratios with the threshold line.
         let texts = try #require(SVGInspector.parse(svg)).texts
         #expect(texts.contains("1×") && texts.contains("2×") && texts.contains("P(n | animal) / P(n | control)"))
@@ -147,7 +149,7 @@ struct TopicBExperimentTests {
     @Test func everyKindHasItsSources() {
         #expect(TopicBKinds.all.map { $0.name } == ["next-token", "number-probabilities", "number-prompt", "table-owl",
                                                      "figure-entanglement", "missing-model", "unembedding-rows",
-                                                     "cosine-number-prompt", "figure-geometry"])
+                                                     "cosine-number-prompt", "figure-geometry", "figure-base-vs-instruct"])
         for kind in TopicBKinds.all {
             _ = kind.code  // a path that is not a Stages source traps here
             #expect(!kind.outputs.isEmpty && !kind.summary.isEmpty)

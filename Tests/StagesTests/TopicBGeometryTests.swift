@@ -33,6 +33,8 @@ struct TopicBGeometryTests {
     /// P(n) under "no system prompt" (flat) and under each animal's prompt: owl raises 7 most and
     /// makes it most probable; cat makes 350 most probable (not a token: its first digit 3 stands in).
     static let baseline = [Double](repeating: 1e-3, count: 1000)
+    /// The answers of the chain definition (SmolLM2): "0"..."999", so "087" is no answer of its own.
+    static let answers = (0..<1000).map(String.init)
     static func conditioned(_ animal: String) -> [Double] {
         var p = baseline
         if animal == "owl" { p[7] = 0.2; p[42] = 0.05; p[999] = 0.004 } else { p[350] = 0.1; p[2] = 0.02; p[5] = 0.5e-3 }
@@ -55,7 +57,7 @@ struct TopicBGeometryTests {
         let rows = try Self.rows("llama3.f16.gguf")
         let output = try LlamaModel(ggufPath: tinyLlamaDirectory + "/llama3.f16.gguf").weights.output
         for (animal, animalToken) in zip(Self.animals, Self.animalTokens) {
-            let g = try #require(UnembeddingGeometry(animal: animal, rows: rows, conditioned: Self.conditioned(animal),
+            let g = try #require(UnembeddingGeometry(animal: animal, rows: rows, answers: Self.answers, conditioned: Self.conditioned(animal),
                                                      baseline: Self.baseline))
             let references = Self.numberTokens.map { Self.reference(output, animalToken, $0.token) }
             let meanCosine = references.map(\.cos).reduce(0, +) / Double(references.count)
@@ -63,7 +65,7 @@ struct TopicBGeometryTests {
             #expect(abs(g.meanCosine - meanCosine) < 1e-9 && abs(g.meanDot - meanDot) < 1e-9 * max(1, abs(meanDot)))
             // The entangled number's token: owl's 7 is a token; cat's 350 is read through "3".
             let entangledToken = animal == "owl" ? 3 + 7 : 3 + 3
-            #expect(g.entangledNumber == (animal == "owl" ? 7 : 350))
+            #expect(g.entangledNumber == (animal == "owl" ? "7" : "350"))
             #expect(g.rule == (animal == "owl" ? .ownToken : .firstDigit))
             let expected = Self.reference(output, animalToken, entangledToken)
             #expect(abs(g.entangledCosine - expected.cos) < 1e-9 && abs(g.entangledDot - expected.dot) < 1e-9)
@@ -71,22 +73,24 @@ struct TopicBGeometryTests {
             // A number's cosine is its closest token's ("1" or " 1"); "087" is no number.
             var byNumber: [Int: Double] = [:]
             for (token, reference) in zip(Self.numberTokens, references) {
-                guard let n = UnembeddingRows.number(of: token.text) else { continue }
+                guard let n = UnembeddingRows.answer(of: token.text, in: UnembeddingRows.positions(Self.answers)) else { continue }
                 byNumber[n] = max(byNumber[n] ?? -2, reference.cos)
             }
             #expect(byNumber.count == 12 && g.k == 6 && abs(g.chanceOverlap - 3) < 1e-12)
             let top = byNumber.max { ($0.value, -$0.key) < ($1.value, -$1.key) }!
-            #expect(g.topCosineNumber == top.key && abs(g.topCosine - top.value) < 1e-9)
-            let byCosine = byNumber.sorted { ($0.value, -$0.key) > ($1.value, -$1.key) }.prefix(6).map(\.key)
+            #expect(g.topCosineNumber == String(top.key) && abs(g.topCosine - top.value) < 1e-9)
+            let byCosine = byNumber.sorted { ($0.value, -$0.key) > ($1.value, -$1.key) }.prefix(6).map { String($0.key) }
             #expect(g.topByCosine == byCosine)
             #expect(g.overlap == Set(byCosine).intersection(g.topByEntanglement).count)
             // The closest-number prompt picks the same number as the analysis.
-            let closest = try #require(CosineNumberPromptDistribution.closestNumber(to: rows.animal(animal)!, in: rows))
+            let closest = try #require(CosineNumberPromptDistribution.closestNumber(to: rows.animal(animal)!, in: rows,
+                                                                                        answers: Self.answers))
             #expect(closest.value == g.topCosineNumber)
         }
         // Entanglement ranks by P(n | owl) / P(n): 7 (200x), 42 (50x), 999 (4x), then ties by number.
-        let owl = try #require(UnembeddingGeometry(animal: "owl", rows: rows, conditioned: Self.conditioned("owl"), baseline: Self.baseline))
-        #expect(owl.topByEntanglement == [7, 42, 999, 0, 1, 2])
+        let owl = try #require(UnembeddingGeometry(animal: "owl", rows: rows, answers: Self.answers,
+                                                   conditioned: Self.conditioned("owl"), baseline: Self.baseline))
+        #expect(owl.topByEntanglement == ["7", "42", "999", "0", "1", "2"])
     }
 
     @Test func figureStageWritesTablesAndFigures() throws {
@@ -140,9 +144,74 @@ struct TopicBGeometryTests {
         #expect(prompts.texts.contains("1×") && prompts.texts.contains("2×"))
     }
 
+    /// On a Llama 3 vocabulary (llama3-tiny: one token for each of "0"..."999" and the leading-zero
+    /// "00"..."099") the single-token definition's answers include "087": an entangled "087" is read
+    /// through its own token, not 87's, in the figure, its tables and the closest-number prompt.
+    @Test func llama3VocabularyPicksTheNumberTokenByItsText() throws {
+        let path = Llama3TinyFixture.instructGGUF
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let file = try LanguageModelFile(path: path)
+        let scratch = URL(fileURLWithPath: try llmTemporaryDirectory())
+        let rowsContext = StageContext(inputs: ["model": bytes], scratch: scratch)
+        try UnembeddingRowsExtraction.run(.init(animals: Self.animals), rowsContext)
+        let rows = try UnembeddingRows(json: rowsContext.outputs["rows"]!, name: "rows")
+        let token087 = try #require(file.singleToken("087")), token87 = try #require(file.singleToken("87"))
+        #expect(rows.animals.map(\.label) == Self.animals)
+        #expect(rows.numbers.contains { $0.label == "087" && $0.token == token087 })
+        // The numbers of the base prompt by the single-token definition; the owl prompt makes "087" the most probable.
+        let space = try #require(file.singleToken(" "))
+        let base = try NumberProbabilities.compute(file, prompt: try StudyPrompts.favoriteAnimal(system: nil).tokenIDs(file),
+                                                   separator: [space], context: nil)
+        #expect(base.definition == .singleToken)
+        let answers = base.texts, baseline = try base.numbers
+        let i087 = try #require(answers.firstIndex(of: "087"))
+        var owlNumbers = base
+        owlNumbers.singleToken![i087] = 0.5
+        let g = try #require(UnembeddingGeometry(animal: "owl", rows: rows, answers: answers,
+                                                 conditioned: try owlNumbers.numbers, baseline: baseline))
+        #expect(g.entangledNumber == "087" && g.rule == .ownToken && g.entangledToken == "087")
+        let owl = try #require(rows.animal("owl"))
+        let row087 = try file.model.unembeddingRows([token087])[0], row87 = try file.model.unembeddingRows([token87])[0]
+        #expect(abs(g.entangledCosine - RowSimilarity.cosine(owl.values, row087)) < 1e-12)
+        #expect(g.entangledCosine != RowSimilarity.cosine(owl.values, row87))
+        #expect(g.topByEntanglement.first == "087")
+
+        // The whole figure stage, with the closest-number prompts of cosine-number-prompt.
+        func distribution(_ tokens: [Int]) throws -> Data {
+            let context = StageContext(inputs: ["model": bytes], scratch: scratch)
+            try NextTokenDistribution.run(.init(prompt: .tokens(tokens)), context)
+            return context.outputs["probabilities"]!
+        }
+        var inputs: [String: Data] = ["rows": rowsContext.outputs["rows"]!, "base": try distribution([1, 2, 3]),
+                                      "base.numbers": try base.json(), "control": try distribution([1, 70, 3])]
+        var closest: [String: String] = [:]
+        for (i, animal) in Self.animals.enumerated() {
+            inputs["numbers.\(animal)"] = try (animal == "owl" ? owlNumbers : base).json()
+            inputs["number-prompt.\(animal)"] = try distribution([1, 50 + i, 3])
+            let prompt = StageContext(inputs: ["model": bytes, "rows": inputs["rows"]!, "numbers": try base.json()], scratch: scratch)
+            try CosineNumberPromptDistribution.run(.init(animal: animal), prompt)
+            inputs["cosine-prompt.\(animal)"] = prompt.outputs["probabilities"]!
+            closest[animal] = String(decoding: prompt.outputs["number"]!, as: UTF8.self).trimmingCharacters(in: .newlines)
+        }
+        let context = StageContext(inputs: inputs, scratch: scratch)
+        try GeometryFigure.run(.init(animals: Self.animals), context)
+        let table = try CSVTable(parsing: String(decoding: context.outputs["table.csv"]!, as: UTF8.self))
+        func cell(_ row: Int, _ column: String) -> String { table.rows[row][table.header.firstIndex(of: column)!] }
+        #expect(cell(0, "entangled_number") == "087" && cell(0, "entangled_token") == "'087'" && cell(0, "entangled_token_rule") == "own token")
+        for (i, animal) in Self.animals.enumerated() { #expect(cell(i, "top_cos_number") == closest[animal], "\(animal)") }
+        let cosines = try CSVTable(parsing: String(decoding: context.outputs["cosines.csv"]!, as: UTF8.self))
+        let owl087 = try #require(cosines.rows.first { $0[0] == "owl" && $0[2] == "'087'" })
+        #expect(owl087[4] == "087" && owl087[5] == ProbabilityFormat.value(RowSimilarity.cosine(owl.values, row087)))
+    }
+
     @Test func numberTokenTexts() {
         #expect(UnembeddingRows.isNumberToken("7") && UnembeddingRows.isNumberToken(" 42") && UnembeddingRows.isNumberToken("087"))
         #expect(!UnembeddingRows.isNumberToken("1000") && !UnembeddingRows.isNumberToken("  1") && !UnembeddingRows.isNumberToken("a1"))
-        #expect(UnembeddingRows.number(of: " 42") == 42 && UnembeddingRows.number(of: "087") == nil)
+        // A token stands for the answer its digits spell, where that is an answer of the definition used.
+        let chain = UnembeddingRows.positions(Self.answers)
+        #expect(UnembeddingRows.answer(of: " 42", in: chain) == 42 && UnembeddingRows.answer(of: "087", in: chain) == nil)
+        let single = UnembeddingRows.positions(Self.answers + ["00", "087"])
+        #expect(UnembeddingRows.answer(of: "087", in: single) == 1001 && UnembeddingRows.answer(of: " 087", in: single) == 1001)
+        #expect(UnembeddingRows.answer(of: "a1", in: single) == nil && UnembeddingRows.answer(of: "1000", in: single) == nil)
     }
 }

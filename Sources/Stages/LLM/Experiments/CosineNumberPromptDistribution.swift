@@ -4,6 +4,9 @@ import Pipeline
 /// `cosine-number-prompt`: the next-token distribution after "What is your favorite animal?" under
 /// the number system prompt of the number whose token is closest to the animal's token in the
 /// unembedding space (highest cosine; input `rows`, from `unembedding-rows`), with the model in `model`.
+/// The numbers are the answers of input `numbers` (a number-probabilities result of the same model,
+/// NumberDistribution.texts), so "087" counts where the single-token definition counts it (Llama 3),
+/// as in figure-geometry.
 ///
 /// The study's test of the geometric explanation: if closeness in the unembedding matrix made a
 /// number entangled with an animal, prompting with the closest number should raise P(animal).
@@ -19,6 +22,7 @@ public struct CosineNumberPromptDistribution: StageKind {
     public static var code: CodeFingerprint {
         KindSources.combined(sourceFingerprint("LLM/Experiments/CosineNumberPromptDistribution.swift",
                                                "LLM/Experiments/UnembeddingRows.swift",
+                                               "LLM/Experiments/NumberProbabilities.swift",
                                                "LLM/Experiments/NextTokenDistribution.swift"),
                              LLMKindSources.experiment)
     }
@@ -31,11 +35,12 @@ public struct CosineNumberPromptDistribution: StageKind {
             for output in outputs { context.write(output, Data()) }
             return
         }
-        guard let number = closestNumber(to: animal, in: rows) else {
+        let answers = try NumberDistribution(json: context.input("numbers"), name: "numbers").texts
+        guard let number = closestNumber(to: animal, in: rows, answers: answers) else {
             throw StageErrorMessage("cosine-number-prompt: the vocabulary has no number token")
         }
         let file = try LanguageModelFile.load(context)
-        let tokens = try StudyPrompts.favoriteAnimal(system: StudyPrompts.numberSystem(String(number.value))).tokenIDs(file)
+        let tokens = try StudyPrompts.favoriteAnimal(system: StudyPrompts.numberSystem(number.value)).tokenIDs(file)
         context.log("prompt: " + file.promptText(tokens))
         let distribution = try NextTokenDistribution.distribution(file.model, tokens)
         context.write("probabilities", distribution.serialized)
@@ -44,15 +49,17 @@ public struct CosineNumberPromptDistribution: StageKind {
         context.log("number \(number.value): cosine " + String(format: "%.4f", number.cosine) + " with ' \(params.animal)'")
     }
 
-    /// The number (0..999, canonical token text) whose token has the highest cosine with `animal`
-    /// (ties: the smaller number).
-    static func closestNumber(to animal: UnembeddingRows.Row, in rows: UnembeddingRows) -> (value: Int, cosine: Double)? {
-        var best: (value: Int, cosine: Double)?
+    /// The answer among `answers` (its text) whose token has the highest cosine with `animal`
+    /// (ties: the earlier answer, as UnembeddingGeometry).
+    static func closestNumber(to animal: UnembeddingRows.Row, in rows: UnembeddingRows, answers: [String])
+        -> (value: String, cosine: Double)? {
+        let positions = UnembeddingRows.positions(answers)
+        var best: (position: Int, cosine: Double)?
         for row in rows.numbers {
-            guard let value = UnembeddingRows.number(of: row.label) else { continue }
+            guard let position = UnembeddingRows.answer(of: row.label, in: positions) else { continue }
             let cosine = RowSimilarity.cosine(animal.values, row.values)
-            if best == nil || cosine > best!.cosine || (cosine == best!.cosine && value < best!.value) { best = (value, cosine) }
+            if best == nil || cosine > best!.cosine || (cosine == best!.cosine && position < best!.position) { best = (position, cosine) }
         }
-        return best
+        return best.map { (answers[$0.position], $0.cosine) }
     }
 }

@@ -7,7 +7,7 @@ public enum EntangledNumber: String, Codable, Sendable, Hashable, CaseIterable {
     /// The number whose probability the animal prompt raises most, relative to no system prompt.
     case mostRaised = "most-raised"
 
-    /// The chosen number of 0..<1000 (ties: the smallest).
+    /// The index of the chosen number in `conditioned` (ties: the smallest; see NumberDistribution.texts).
     public func pick(conditioned: [Double], baseline: [Double]) -> Int {
         precondition(conditioned.count == baseline.count && !conditioned.isEmpty, "EntangledNumber: mismatched inputs")
         let score: (Int) -> Double

@@ -2,7 +2,8 @@ import Foundation
 import Pipeline
 
 /// `figure-entanglement`: for each animal whose " {animal}" is one token, the number entangled with
-/// it (most probable under the animal prompt, general definition) and the two ratios: animal -> number
+/// it (most probable under the animal prompt, by the number definition the vocabulary allows: single
+/// tokens for Llama 3, the chain rule for SmolLM2; the CSV's `definition` column) and the two ratios: animal -> number
 /// = P(number | animal prompt) / P(number | no system prompt), number -> animal = P(animal | number
 /// prompt) / P(animal | no system prompt); also the same for the number the animal prompt raises most.
 /// The same two ratios against the control prompt (StudyPrompts.controlSystem) instead of no system
@@ -34,20 +35,24 @@ public struct EntanglementFigure: StageKind {
         "p_animal_number", "p_animal_base", "number_to_animal",
         "raised_number", "raised_animal_to_number", "raised_number_to_animal",
         "p_number_control", "animal_to_number_vs_control", "p_animal_control", "number_to_animal_vs_control",
+        "definition",
     ]
 
     /// One animal's results (nil token: " animal" is not one token).
     public struct Entry: Sendable, Equatable {
         public var animal: String
         public var token: Int?
-        public var number = 0
+        /// The entangled number as the model writes it ("87", or "087" under the single-token definition).
+        public var number = ""
         public var animalToNumber = 0.0, numberToAnimal = 0.0
         public var pNumberAnimal = 0.0, pNumberBase = 0.0, pAnimalNumber = 0.0, pAnimalBase = 0.0
-        public var raisedNumber = 0
+        public var raisedNumber = ""
         public var raisedAnimalToNumber = 0.0, raisedNumberToAnimal = 0.0
         /// P(number | control prompt), P(animal | control prompt) and the ratios against them.
         public var pNumberControl = 0.0, pAnimalControl = 0.0
         public var controlAnimalToNumber = 0.0, controlNumberToAnimal = 0.0
+        /// How P(number) was defined ("single-token" or "chain", see NumberDistribution.Definition).
+        public var definition = ""
     }
 
     public static func run(_ params: Params, _ context: StageContext) throws {
@@ -60,21 +65,25 @@ public struct EntanglementFigure: StageKind {
         for animal in params.animals {
             var entry = Entry(animal: animal, token: file.singleToken(" " + animal))
             if let token = entry.token {
-                let numbers = try NumberDistribution(json: context.input("numbers.\(animal)"), name: "numbers.\(animal)").numbers
+                let distribution = try NumberDistribution(json: context.input("numbers.\(animal)"), name: "numbers.\(animal)")
+                let numbers = try distribution.numbers, texts = distribution.texts
+                entry.definition = distribution.definition?.rawValue ?? ""
                 let prompted = try TokenDistribution(serialized: context.input("number-prompt.\(animal)"), name: "number-prompt.\(animal)")
                 let raisedPrompted = try TokenDistribution(serialized: context.input("number-prompt-raised.\(animal)"),
                                                            name: "number-prompt-raised.\(animal)")
-                entry.number = EntangledNumber.mostProbable.pick(conditioned: numbers, baseline: baseNumbers)
-                entry.pNumberAnimal = numbers[entry.number]
-                entry.pNumberBase = baseNumbers[entry.number]
+                let number = EntangledNumber.mostProbable.pick(conditioned: numbers, baseline: baseNumbers)
+                entry.number = texts[number]
+                entry.pNumberAnimal = numbers[number]
+                entry.pNumberBase = baseNumbers[number]
                 entry.animalToNumber = ProbabilityFormat.ratio(entry.pNumberAnimal, entry.pNumberBase)
                 entry.pAnimalNumber = prompted[token]
                 entry.pAnimalBase = base[token]
                 entry.numberToAnimal = ProbabilityFormat.ratio(entry.pAnimalNumber, entry.pAnimalBase)
-                entry.raisedNumber = EntangledNumber.mostRaised.pick(conditioned: numbers, baseline: baseNumbers)
-                entry.raisedAnimalToNumber = ProbabilityFormat.ratio(numbers[entry.raisedNumber], baseNumbers[entry.raisedNumber])
+                let raised = EntangledNumber.mostRaised.pick(conditioned: numbers, baseline: baseNumbers)
+                entry.raisedNumber = texts[raised]
+                entry.raisedAnimalToNumber = ProbabilityFormat.ratio(numbers[raised], baseNumbers[raised])
                 entry.raisedNumberToAnimal = ProbabilityFormat.ratio(raisedPrompted[token], base[token])
-                entry.pNumberControl = controlNumbers[entry.number]
+                entry.pNumberControl = controlNumbers[number]
                 entry.pAnimalControl = control[token]
                 entry.controlAnimalToNumber = ProbabilityFormat.ratio(entry.pNumberAnimal, entry.pNumberControl)
                 entry.controlNumberToAnimal = ProbabilityFormat.ratio(entry.pAnimalNumber, entry.pAnimalControl)
@@ -92,10 +101,11 @@ public struct EntanglementFigure: StageKind {
         let v = ProbabilityFormat.value
         let rows = entries.map { e -> [String] in
             guard let token = e.token else { return [e.animal] + Array(repeating: "", count: tableHeader.count - 1) }
-            return [e.animal, String(token), String(e.number), v(e.pNumberAnimal), v(e.pNumberBase), v(e.animalToNumber),
+            return [e.animal, String(token), e.number, v(e.pNumberAnimal), v(e.pNumberBase), v(e.animalToNumber),
                     v(e.pAnimalNumber), v(e.pAnimalBase), v(e.numberToAnimal),
-                    String(e.raisedNumber), v(e.raisedAnimalToNumber), v(e.raisedNumberToAnimal),
-                    v(e.pNumberControl), v(e.controlAnimalToNumber), v(e.pAnimalControl), v(e.controlNumberToAnimal)]
+                    e.raisedNumber, v(e.raisedAnimalToNumber), v(e.raisedNumberToAnimal),
+                    v(e.pNumberControl), v(e.controlAnimalToNumber), v(e.pAnimalControl), v(e.controlNumberToAnimal),
+                    e.definition]
         }
         let single = entries.filter { $0.token != nil }
         let toNumber = single.filter { $0.animalToNumber > params.threshold }.count

@@ -56,11 +56,19 @@ public struct GeometryFigure: StageKind {
         let rows = try UnembeddingRows(json: context.input("rows"), name: "rows")
         let base = try TokenDistribution(serialized: context.input("base"), name: "base")
         let control = try TokenDistribution(serialized: context.input("control"), name: "control")
-        let baseNumbers = try NumberDistribution(json: context.input("base.numbers"), name: "base.numbers").numbers
+        let baseDistribution = try NumberDistribution(json: context.input("base.numbers"), name: "base.numbers")
+        let baseNumbers = try baseDistribution.numbers, answers = baseDistribution.texts
         var entries: [Entry] = []
         for animal in params.animals where rows.animal(animal) != nil {
-            let numbers = try NumberDistribution(json: context.input("numbers.\(animal)"), name: "numbers.\(animal)").numbers
-            guard let geometry = UnembeddingGeometry(animal: animal, rows: rows, conditioned: numbers, baseline: baseNumbers) else {
+            let distribution = try NumberDistribution(json: context.input("numbers.\(animal)"), name: "numbers.\(animal)")
+            let numbers = try distribution.numbers
+            guard distribution.texts == answers, numbers.count == answers.count else {
+                throw StageError.badInput(name: "numbers.\(animal)", reason: "its answers are not those of base.numbers "
+                    + "(\(distribution.definition?.rawValue ?? "no") definition, \(numbers.count) answers vs "
+                    + "\(baseDistribution.definition?.rawValue ?? "no") definition, \(answers.count) answers): not the same model")
+            }
+            guard let geometry = UnembeddingGeometry(animal: animal, rows: rows, answers: answers, conditioned: numbers,
+                                                     baseline: baseNumbers) else {
                 throw StageErrorMessage("figure-geometry: no number token to compare ' \(animal)' with")
             }
             var entry = Entry(geometry: geometry)
@@ -72,7 +80,7 @@ public struct GeometryFigure: StageKind {
             entry.pAnimalControl = control[geometry.token]
             entries.append(entry)
         }
-        let (table, cosines, figure, prompts, summary) = render(params, rows, entries)
+        let (table, cosines, figure, prompts, summary) = render(params, rows, answers: answers, entries)
         context.write("table.csv", Data(table.utf8))
         context.write("cosines.csv", Data(cosines.utf8))
         context.write("figure.svg", Data(figure.utf8))
@@ -89,25 +97,27 @@ public struct GeometryFigure: StageKind {
         return note + (rows.tied ? "; tied embeddings" : "; separate output matrix")
     }
 
-    /// The tables, the two figures and a one-line summary.
-    public static func render(_ params: Params, _ rows: UnembeddingRows, _ entries: [Entry])
+    /// The tables, the two figures and a one-line summary; `answers` are the numbers' texts
+    /// (NumberDistribution.texts), which name the number tokens in cosines.csv.
+    public static func render(_ params: Params, _ rows: UnembeddingRows, answers: [String], _ entries: [Entry])
         -> (table: String, cosines: String, figure: String, prompts: String, summary: String) {
         let v = ProbabilityFormat.value
-        let list = { (numbers: [Int]) in numbers.map(String.init).joined(separator: " ") }
+        let list = { (numbers: [String]) in numbers.joined(separator: " ") }
         let table = CSVTable(header: tableHeader, rows: entries.map { e in
             let g = e.geometry
-            return [g.animal, String(g.token), String(g.entangledNumber), ProbabilityFormat.token(g.entangledToken), g.rule.rawValue,
+            return [g.animal, String(g.token), g.entangledNumber, ProbabilityFormat.token(g.entangledToken), g.rule.rawValue,
                     v(g.entangledCosine), v(g.entangledDot), String(g.entangledRank), v(g.meanCosine), v(g.meanDot),
-                    String(g.topCosineNumber), v(g.topCosine), String(g.k), list(g.topByCosine), list(g.topByEntanglement),
+                    g.topCosineNumber, v(g.topCosine), String(g.k), list(g.topByCosine), list(g.topByEntanglement),
                     String(g.overlap), v(g.chanceOverlap),
                     v(e.pAnimalBase), v(e.pAnimalEntangledPrompt), v(e.entangledToAnimal), v(e.pAnimalTopCosinePrompt),
                     v(e.topCosineToAnimal), v(e.pAnimalControl), v(e.entangledToAnimalVsControl), v(e.topCosineToAnimalVsControl)]
         })
+        let positions = UnembeddingRows.positions(answers)
         var cosineRows: [[String]] = []
         for animal in rows.animals {
             for number in rows.numbers {
                 cosineRows.append([animal.label, String(animal.token), ProbabilityFormat.token(number.label), String(number.token),
-                                   UnembeddingRows.number(of: number.label).map(String.init) ?? "",
+                                   UnembeddingRows.answer(of: number.label, in: positions).map { answers[$0] } ?? "",
                                    v(RowSimilarity.cosine(animal.values, number.values)), v(RowSimilarity.dot(animal.values, number.values))])
             }
         }

@@ -16,13 +16,15 @@ enum LLMKindSources {
                 "LLM/Model/LinearLayer.swift", "LLM/Model/LlamaConfig.swift", "LLM/Model/LlamaError.swift",
                 "LLM/Model/LlamaForward.swift", "LLM/Model/LlamaModel.swift", "LLM/Model/LlamaWeights+Loading.swift",
                 "LLM/Model/LlamaWeights.swift", "LLM/Model/RopeScaling.swift",
+                "LLM/Safetensors/SafetensorsCheckpoint.swift", "LLM/Safetensors/SafetensorsError.swift",
+                "LLM/Safetensors/SafetensorsFile.swift", "LLM/Safetensors/SafetensorsTensorInfo.swift",
                 "LLM/Tokenizer/AddedTokenMatcher.swift", "LLM/Tokenizer/ByteLevelAlphabet.swift",
                 "LLM/Tokenizer/ByteLevelBPETokenizer.swift", "LLM/Tokenizer/BytePairMerger.swift",
                 "LLM/Tokenizer/ChatMessage.swift", "LLM/Tokenizer/ChatTemplate+Recognition.swift",
                 "LLM/Tokenizer/ChatTemplate.swift", "LLM/Tokenizer/ChatTemplateError.swift",
                 "LLM/Tokenizer/ChatTemplateRenderers.swift", "LLM/Tokenizer/PreTokenizer.swift",
                 "LLM/Tokenizer/PythonWhitespace.swift", "LLM/Tokenizer/RegexSplitter.swift",
-                "LLM/Tokenizer/TokenizerError.swift", "LLM/Tokenizer/TokenizerVocabulary+GGUF.swift",
+                "LLM/Tokenizer/TokenizerError.swift", "LLM/Tokenizer/TokenizerVocabulary+GGUF.swift", "LLM/Tokenizer/TokenizerVocabulary+HuggingFace.swift",
                 "LLM/Tokenizer/TokenizerVocabulary.swift", "LLM/Tokenizer/UnicodeClasses.swift"),
             KindSources.numerics)
     }

@@ -1,13 +1,15 @@
 import Foundation
 import Pipeline
 
-/// A GGUF model as an experiment stage uses it: the network, and the tokenizer and chat template of
-/// its metadata when it has them (the tiny test fixtures have neither).
+/// A model as an experiment stage uses it: the network, and the tokenizer and chat template of its
+/// metadata when it has them (the tiny test fixtures have neither). From a GGUF file, or from a
+/// Hugging Face model directory (config.json, *.safetensors, tokenizer.json, tokenizer_config.json).
 ///
-/// A stage gets its model input as bytes (a `.file` input, keyed by content); `load` writes them to
-/// the stage's scratch directory to map them, and keeps the last model loaded in the process so a
-/// build of many prompts against one model dequantizes it once. The reuse is exact: the bytes must
-/// be equal, not merely alike.
+/// A stage gets its model as input bytes (`.file` inputs, keyed by content): a GGUF file as input
+/// `model`, a Hugging Face directory as one input per file, `model/config.json` and so on. `load`
+/// writes them to the stage's scratch directory to map them, and keeps the last model loaded in the
+/// process so a build of many prompts against one model loads it once. The reuse is exact: the
+/// bytes must be equal, not merely alike.
 public final class LanguageModelFile: @unchecked Sendable {
     public let model: LlamaModel
     public let tokenizer: ByteLevelBPETokenizer?
@@ -37,24 +39,71 @@ public final class LanguageModelFile: @unchecked Sendable {
         }
     }
 
-    nonisolated(unsafe) private static var last: (bytes: Data, file: LanguageModelFile)?
+    /// Loads a Hugging Face model directory: the network from config.json and its safetensors, the
+    /// tokenizer from tokenizer.json, the chat template from tokenizer_config.json (when it has one:
+    /// base models do not).
+    public init(directory: String, source: String? = nil) throws {
+        self.source = source ?? directory
+        model = try LlamaModel(directory: directory)
+        let tokenizerJSON = directory + "/tokenizer.json"
+        guard FileManager.default.fileExists(atPath: tokenizerJSON) else {
+            tokenizer = nil
+            template = nil
+            return
+        }
+        tokenizer = try ByteLevelBPETokenizer(vocabulary: TokenizerVocabulary(huggingFaceTokenizerJSON: URL(fileURLWithPath: tokenizerJSON)))
+        let configSource = (source ?? directory) + "/tokenizer_config.json"
+        template = try Self.chatTemplate(directory + "/tokenizer_config.json").map {
+            try ChatTemplate(templateText: $0, source: configSource)
+        }
+    }
+
+    /// The chat_template of a tokenizer_config.json: a string, or the "default" of a list of named templates.
+    static func chatTemplate(_ path: String) throws -> String? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw StageErrorMessage("\(path) is not a JSON object")
+        }
+        switch json["chat_template"] {
+        case let text as String: return text
+        case let list as [[String: Any]]: return list.first { $0["name"] as? String == "default" }?["template"] as? String
+        default: return nil
+        }
+    }
+
+    nonisolated(unsafe) private static var last: (inputs: [String: Data], file: LanguageModelFile)?
     private static let lock = NSLock()
 
-    /// The model in input `name` of `context` (a GGUF file's bytes).
+    /// The model in input `name` of `context`: a GGUF file's bytes, or the files of a Hugging Face
+    /// directory as inputs `name/config.json`, `name/model.safetensors`, ...
     public static func load(_ context: StageContext, input name: String = "model") throws -> LanguageModelFile {
-        let bytes = try context.input(name)
+        let directoryInputs = context.inputNames.filter { $0.hasPrefix(name + "/") }
+        let isDirectory = !context.inputNames.contains(name) && !directoryInputs.isEmpty
+        var inputs: [String: Data] = [:]
+        for input in isDirectory ? directoryInputs : [name] { inputs[input] = try context.input(input) }
         return try lock.withLock {
-            if let last, last.bytes == bytes { return last.file }
+            if let last, last.inputs == inputs { return last.file }
             last = nil
-            let path = context.scratch.appendingPathComponent("model-\(UUID().uuidString).gguf").path
-            try FileManager.default.createDirectory(at: context.scratch, withIntermediateDirectories: true)
-            try bytes.write(to: URL(fileURLWithPath: path))
+            let path = context.scratch.appendingPathComponent("model-\(UUID().uuidString)" + (isDirectory ? "" : ".gguf")).path
+            try FileManager.default.createDirectory(atPath: isDirectory ? path : context.scratch.path, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: path) }
             let file: LanguageModelFile
-            do { file = try LanguageModelFile(path: path, source: "input '\(name)'") } catch {
-                throw StageError.badInput(name: name, reason: "not a usable GGUF model: \(error)")
+            if isDirectory {
+                for (input, bytes) in inputs {
+                    let fileName = String(input.dropFirst(name.count + 1))
+                    guard !fileName.contains("/") else { throw StageError.badInput(name: input, reason: "a model file in a subdirectory") }
+                    try bytes.write(to: URL(fileURLWithPath: path + "/" + fileName))
+                }
+                do { file = try LanguageModelFile(directory: path, source: "inputs '\(name)/*'") } catch {
+                    throw StageError.badInput(name: name + "/", reason: "not a usable Hugging Face model directory: \(error)")
+                }
+            } else {
+                try inputs[name]!.write(to: URL(fileURLWithPath: path))
+                do { file = try LanguageModelFile(path: path, source: "input '\(name)'") } catch {
+                    throw StageError.badInput(name: name, reason: "not a usable GGUF model: \(error)")
+                }
             }
-            last = (bytes, file)
+            last = (inputs, file)
             return file
         }
     }

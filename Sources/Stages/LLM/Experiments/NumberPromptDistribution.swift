@@ -25,11 +25,11 @@ public struct NumberPromptDistribution: StageKind {
     public static let outputs = ["probabilities", "prompt-tokens", "number"]
 
     public static func run(_ params: Params, _ context: StageContext) throws {
-        let conditioned = try NumberDistribution(json: context.input("numbers"), name: "numbers").numbers
+        let numbers = try NumberDistribution(json: context.input("numbers"), name: "numbers")
         let baseline = try NumberDistribution(json: context.input("baseline"), name: "baseline").numbers
-        let number = params.pick.pick(conditioned: conditioned, baseline: baseline)
+        let number = numbers.texts[params.pick.pick(conditioned: try numbers.numbers, baseline: baseline)]
         let file = try LanguageModelFile.load(context)
-        let tokens = try StudyPrompts.favoriteAnimal(system: StudyPrompts.numberSystem(String(number))).tokenIDs(file)
+        let tokens = try StudyPrompts.favoriteAnimal(system: StudyPrompts.numberSystem(number)).tokenIDs(file)
         context.log("prompt: " + file.promptText(tokens))
         let distribution = try NextTokenDistribution.distribution(file.model, tokens)
         context.write("probabilities", distribution.serialized)

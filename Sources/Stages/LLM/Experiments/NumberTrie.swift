@@ -1,50 +1,82 @@
 import Foundation
 
-/// P(the answer is n) for n in 0..<1000 after a prompt, for vocabularies that split numbers into
-/// digit tokens (SmolLM2: one token per digit "0"..."9").
+/// P(the answer is n) for n in 0..<1000 after a prompt, by the chain rule over the tokens the
+/// tokenizer writes n with: one token per digit in SmolLM2 ("495" is "4" "9" "5"), one token for
+/// the whole number in Llama 3 ("495").
 ///
-/// The general definition: P(n) = P(separator) · Π P(digit_i | prompt, separator, digits before i)
-/// · P(next token does not start with a digit | all of n's digits), n written without leading zeros.
-/// The prompt is run once; its cache is forked for every trie node, and each trie level runs as one
-/// batched step: the 10 first digits, then 90 two-digit prefixes, then 900 three-digit numbers (in
-/// chunks of 100, one per first digit, to bound memory), not 1000 full passes.
+/// The general definition: P(n) = P(separator) · Π P(token_i | prompt, separator, tokens before i)
+/// · P(next token does not start with a digit | all of n's tokens), n written without leading zeros.
+/// The tokenizations form a trie; the prompt is run once, its cache forked for every trie node, and
+/// each trie level runs as batched steps of at most `chunk` nodes (SmolLM2: 10, then 90 two-digit
+/// prefixes, then 900 three-digit numbers; Llama 3: 1000 one-token numbers), not 1000 full passes.
 public enum NumberTrie {
     /// What `probabilities` needs to know of the vocabulary.
     public struct Vocabulary: Sendable {
-        /// Token ids of "0"..."9".
-        public var digits: [Int]
+        /// The token ids of n, for n in 0..<1000 (each non-empty, each token starting with a digit).
+        public var numbers: [[Int]]
         /// Whether each token id's text starts with an ASCII digit (these continue a number).
         public var startsWithDigit: [Bool]
+
+        public init(numbers: [[Int]], startsWithDigit: [Bool]) {
+            precondition(numbers.count == 1000 && numbers.allSatisfy { !$0.isEmpty },
+                         "NumberTrie: the tokens of each of 0..<1000 are needed")
+            self.numbers = numbers; self.startsWithDigit = startsWithDigit
+        }
+
+        /// A vocabulary that writes numbers digit by digit with the tokens `digits` of "0"..."9".
         public init(digits: [Int], startsWithDigit: [Bool]) {
             precondition(digits.count == 10, "NumberTrie: 10 digit tokens, got \(digits.count)")
-            self.digits = digits; self.startsWithDigit = startsWithDigit
+            self.init(numbers: (0..<1000).map { String($0).map { digits[Int(String($0))!] } }, startsWithDigit: startsWithDigit)
         }
     }
 
-    /// The probabilities of one trie node's next token that the definition uses.
+    /// One trie node: the token that leads to it from its parent, and what hangs below it.
     struct Node {
-        /// P(digit d) for d in 0...9.
-        var digit: [Double]
-        /// P(the next token does not start with a digit).
-        var end: Double
+        var parent: Int
+        var token: Int
+        var children: [Int: Int] = [:]
+        /// The numbers whose last token this node is.
+        var ends: [Int] = []
     }
 
-    static func node(_ logits: UnsafePointer<Float>, _ vocabulary: Vocabulary) -> Node {
-        let n = vocabulary.startsWithDigit.count
+    /// The trie of the numbers' tokenizations; node 0 is the root (the prompt and separator).
+    static func trie(_ numbers: [[Int]]) -> [Node] {
+        var nodes = [Node(parent: -1, token: -1)]
+        for (n, tokens) in numbers.enumerated() {
+            var at = 0
+            for token in tokens {
+                if let child = nodes[at].children[token] {
+                    at = child
+                } else {
+                    nodes.append(Node(parent: at, token: token))
+                    nodes[at].children[token] = nodes.count - 1
+                    at = nodes.count - 1
+                }
+            }
+            nodes[at].ends.append(n)
+        }
+        return nodes
+    }
+
+    /// From one position's logits: P(each token of `tokens`) and P(the next token does not start with a digit).
+    static func stats(_ logits: UnsafePointer<Float>, _ tokens: [Int], _ startsWithDigit: [Bool]) -> (next: [Int: Double], end: Double) {
+        let n = startsWithDigit.count
         var m = -Float.infinity
         for i in 0..<n { m = max(m, logits[i]) }
         var z = 0.0, nonDigit = 0.0
         for i in 0..<n {
             let e = Foundation.exp(Double(logits[i] - m))
             z += e
-            if !vocabulary.startsWithDigit[i] { nonDigit += e }
+            if !startsWithDigit[i] { nonDigit += e }
         }
-        return Node(digit: vocabulary.digits.map { Foundation.exp(Double(logits[$0] - m)) / z }, end: nonDigit / z)
+        var next: [Int: Double] = [:]
+        for token in tokens { next[token] = Foundation.exp(Double(logits[token] - m)) / z }
+        return (next, nonDigit / z)
     }
 
     /// P(n) for n in 0..<1000 after `prompt` then `separator` (e.g. the token of " "), and P(separator).
     public static func probabilities(_ model: LlamaModel, prompt: [Int], separator: [Int], vocabulary: Vocabulary,
-                                     threads: Int = 2, progress: (Int) -> Void = { _ in },
+                                     threads: Int = 2, chunk: Int = 100, progress: (Int) -> Void = { _ in },
                                      cancelled: () -> Bool = { false }) throws
         -> (numbers: [Double], separator: Double, root: TokenDistribution) {
         precondition(vocabulary.startsWithDigit.count == model.config.vocabularySize,
@@ -57,41 +89,40 @@ public enum NumberTrie {
             logits = try model.step(token, cache: &cache, threads: threads)
         }
         let rootDistribution = TokenDistribution(logits: logits)
-        let root = logits.withUnsafeBufferPointer { node($0.baseAddress!, vocabulary) }
-        let d = vocabulary.digits
+        let nodes = trie(vocabulary.numbers)
+        // Per node of the current level that has children: its cache and P(each child's token).
+        var caches: [Int: KVCache] = [0: cache]
+        var next: [Int: [Int: Double]] = [0: logits.withUnsafeBufferPointer {
+            stats($0.baseAddress!, Array(nodes[0].children.keys), vocabulary.startsWithDigit).next
+        }]
+        var reach = [Double](repeating: 0, count: nodes.count)  // P(the node's tokens | prompt, separator)
+        reach[0] = 1
         var result = [Double](repeating: 0, count: 1000)
-
-        // Level 1: the ten one-digit prefixes.
-        var caches1 = [KVCache](repeating: cache, count: 10)
-        let t1 = try model.step(d, caches: &caches1, threads: threads)
-        let nodes1 = (0..<10).map { node(t1.pointer + $0 * t1.shape[1], vocabulary) }
-        for a in 0..<10 { result[a] = root.digit[a] * nodes1[a].end }
-        progress(10)
-
-        if cancelled() { throw CancellationError() }
-        // Level 2: 90 two-digit prefixes 10...99 (no leading zero).
-        let pairs = (1...9).flatMap { a in (0...9).map { b in (a, b) } }
-        var caches2 = pairs.map { caches1[$0.0] }
-        let t2 = try model.step(pairs.map { d[$0.1] }, caches: &caches2, threads: threads)
-        let nodes2 = pairs.indices.map { node(t2.pointer + $0 * t2.shape[1], vocabulary) }
-        var prefix2 = [Double](repeating: 0, count: 100)
-        for (i, (a, b)) in pairs.enumerated() {
-            prefix2[10 * a + b] = root.digit[a] * nodes1[a].digit[b]
-            result[10 * a + b] = prefix2[10 * a + b] * nodes2[i].end
-        }
-        progress(100)
-
-        // Level 3: 900 three-digit numbers, one chunk of 100 per first digit.
-        for a in 1...9 {
-            if cancelled() { throw CancellationError() }
-            let triples = (0...9).flatMap { b in (0...9).map { c in (b, c) } }
-            var caches3 = triples.map { caches2[(a - 1) * 10 + $0.0] }
-            let t3 = try model.step(triples.map { d[$0.1] }, caches: &caches3, threads: threads)
-            for (i, (b, c)) in triples.enumerated() {
-                let n3 = node(t3.pointer + i * t3.shape[1], vocabulary)
-                result[100 * a + 10 * b + c] = prefix2[10 * a + b] * nodes2[(a - 1) * 10 + b].digit[c] * n3.end
+        var level = [0], done = 0
+        while !level.isEmpty {
+            // Children in a fixed order (by token id under each parent), so chunks and results are deterministic.
+            let children = level.flatMap { parent in nodes[parent].children.keys.sorted().map { nodes[parent].children[$0]! } }
+            var nextCaches: [Int: KVCache] = [:], nextNext: [Int: [Int: Double]] = [:]
+            for start in stride(from: 0, to: children.count, by: chunk) {
+                if cancelled() { throw CancellationError() }
+                let batch = Array(children[start..<min(start + chunk, children.count)])
+                var batchCaches = batch.map { caches[nodes[$0].parent]! }
+                let out = try model.step(batch.map { nodes[$0].token }, caches: &batchCaches, threads: threads)
+                for (i, node) in batch.enumerated() {
+                    let stat = stats(out.pointer + i * out.shape[1], Array(nodes[node].children.keys), vocabulary.startsWithDigit)
+                    reach[node] = reach[nodes[node].parent] * next[nodes[node].parent]![nodes[node].token]!
+                    for n in nodes[node].ends { result[n] = reach[node] * stat.end }
+                    if !nodes[node].children.isEmpty {
+                        nextCaches[node] = batchCaches[i]
+                        nextNext[node] = stat.next
+                    }
+                }
+                done += batch.count
+                progress(done)
             }
-            progress(100 + 100 * a)
+            caches = nextCaches
+            next = nextNext
+            level = children.filter { !nodes[$0].children.isEmpty }
         }
         return (result.map { $0 * separatorProbability }, separatorProbability, rootDistribution)
     }

@@ -3,7 +3,7 @@ import Pipeline
 
 /// `table-owl`: how the owl system prompt moves the next-token distribution (the study's first
 /// table): the animal's tokens at "My favorite animal is the", the number tokens and the numbers
-/// (general definition) it raises most, and the same for the sequence-continuation prompt.
+/// (by the definition the vocabulary allows, named in the section: single-token or chain) it raises most, and the same for the sequence-continuation prompt.
 ///
 /// Inputs: `model` (for the vocabulary), next-token distributions `base`, `animal`, `seq.base`,
 /// `seq.animal`, and number-probabilities `base.numbers`, `animal.numbers`, `seq.base.numbers`,
@@ -47,7 +47,14 @@ public struct OwlTable: StageKind {
             }
             return d
         }
-        func numbers(_ name: String) throws -> [Double] { try NumberDistribution(json: context.input(name), name: name).numbers }
+        var definitions: Set<String> = []
+        var texts: [String] = []
+        func numbers(_ name: String) throws -> [Double] {
+            let distribution = try NumberDistribution(json: context.input(name), name: name)
+            definitions.insert(distribution.definition?.rawValue ?? "none")
+            texts = distribution.texts  // the same for every input: one model
+            return try distribution.numbers
+        }
         let base = try distribution("base"), animal = try distribution("animal")
         let seqBase = try distribution("seq.base"), seqAnimal = try distribution("seq.animal")
         var rows = rowsFor(params, file, section: "animal token", base, animal)
@@ -58,12 +65,14 @@ public struct OwlTable: StageKind {
         }
         rows += mostRaised(numberTokens.map { Row(section: "number token", item: ProbabilityFormat.token(file.text(of: $0)),
                                                   without: base[$0], with: animal[$0]) }, params.top)
-        rows += mostRaised(numberRows("number", try numbers("base.numbers"), try numbers("animal.numbers")), params.top)
+        let baseNumbers = try numbers("base.numbers"), animalNumbers = try numbers("animal.numbers")
+        let seqBaseNumbers = try numbers("seq.base.numbers"), seqAnimalNumbers = try numbers("seq.animal.numbers")
+        // The number definition the vocabulary allows (single-token for Llama 3, chain for SmolLM2), in the section names.
+        let definition = definitions.sorted().joined(separator: "+")
+        rows += mostRaised(numberRows("number (\(definition))", texts, baseNumbers, animalNumbers), params.top)
         rows += rowsFor(params, file, section: "sequence: animal token", seqBase, seqAnimal)
-        rows += mostRaised(numberRows("sequence: number", try numbers("seq.base.numbers"), try numbers("seq.animal.numbers")),
-                           params.top)
-        rows += mostProbable(numberRows("sequence: most probable number", try numbers("seq.base.numbers"),
-                                        try numbers("seq.animal.numbers")), 5)
+        rows += mostRaised(numberRows("sequence: number (\(definition))", texts, seqBaseNumbers, seqAnimalNumbers), params.top)
+        rows += mostProbable(numberRows("sequence: most probable number (\(definition))", texts, seqBaseNumbers, seqAnimalNumbers), 5)
         let csv = CSVTable(header: tableHeader, rows: rows.map {
             [$0.section, $0.item, ProbabilityFormat.value($0.without), ProbabilityFormat.value($0.with), ProbabilityFormat.value($0.ratio)]
         })
@@ -79,8 +88,8 @@ public struct OwlTable: StageKind {
         }
     }
 
-    static func numberRows(_ section: String, _ without: [Double], _ with: [Double]) -> [Row] {
-        with.indices.map { Row(section: section, item: String($0), without: without[$0], with: with[$0]) }
+    static func numberRows(_ section: String, _ texts: [String], _ without: [Double], _ with: [Double]) -> [Row] {
+        with.indices.map { Row(section: section, item: texts[$0], without: without[$0], with: with[$0]) }
     }
 
     /// The `top` rows of largest ratio (ties: original order).
@@ -104,7 +113,7 @@ public struct OwlTable: StageKind {
             })
         }
         let chart = Chart(title: "The \(params.animal) prompt: P(with) / P(without), log2 scale",
-                          xLabel: "token or number (general definition)", yLabel: "log2 ratio (1 = 2x)", series: series,
+                          xLabel: "token or number", yLabel: "log2 ratio (1 = 2x)", series: series,
                           referenceLines: [.init(label: "2x", y: 1)], width: 1100, height: 520)
         return BarChart.svg(chart)
     }

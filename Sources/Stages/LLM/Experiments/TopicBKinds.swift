@@ -6,5 +6,6 @@ public enum TopicBKinds {
         NextTokenDistribution.self, NumberProbabilities.self, NumberPromptDistribution.self, OwlTable.self,
         EntanglementFigure.self, MissingModel.self,
         UnembeddingRowsExtraction.self, CosineNumberPromptDistribution.self, GeometryFigure.self,
+        BaseInstructFigure.self,
     ]
 }

@@ -5,8 +5,12 @@ import Foundation
 ///
 /// Definitions, chosen where the vocabulary forces a choice:
 /// - a number's cosine is the highest over its tokens ("7" and " 7" where both exist);
-/// - the entangled number n is the most probable under the animal prompt (general definition, as in
-///   figure-entanglement); its token is n's own when n is one token, else the token of n's first
+/// - the numbers are the answers of the number definition the vocabulary allows (NumberDistribution.texts:
+///   "0"..."999", plus the leading-zero tokens such as "087" under Llama 3's single-token definition);
+///   a number token stands for the answer its digits spell (" 7" and "7" for 7; "087" for "087" where
+///   that is an answer, for none under the chain definition, where 87 is another answer);
+/// - the entangled number n is the most probable under the animal prompt (as in figure-entanglement),
+///   kept as its text; its token is n's own when n is one token, else the token of n's first
 ///   digit — the step of the chain rule where the unembedding row enters first. SmolLM2 has only
 ///   "0".."9", so there every multi-digit entangled number is read through its first digit;
 /// - the top-k overlap compares numbers that have a token: top k by cosine against top k by
@@ -22,23 +26,28 @@ public struct UnembeddingGeometry: Sendable, Equatable {
 
     public var animal: String
     public var token: Int
-    public var entangledNumber: Int
+    /// As the model writes it ("87"; "087" under the single-token definition).
+    public var entangledNumber: String
     public var entangledToken: String
     public var rule: TokenRule
     public var entangledCosine: Double, entangledDot: Double
     /// 1 = the number token closest to the animal's.
     public var entangledRank: Int
     public var meanCosine: Double, meanDot: Double
-    public var topCosineNumber: Int, topCosine: Double
+    public var topCosineNumber: String, topCosine: Double
     public var k: Int
-    public var topByCosine: [Int], topByEntanglement: [Int]
+    public var topByCosine: [String], topByEntanglement: [String]
     public var overlap: Int
     /// Expected overlap of two random k-subsets of the N tokenized numbers: k²/N.
     public var chanceOverlap: Double
 
-    /// One animal's geometry from `rows` and P(n | animal prompt), P(n | no system prompt), n in 0..<1000.
+    /// One animal's geometry from `rows` and P(n | animal prompt), P(n | no system prompt) for each
+    /// answer n of `answers` (NumberDistribution.texts and .numbers, the same answers for both).
     /// nil when the animal has no row or the vocabulary no number token.
-    public init?(animal: String, rows: UnembeddingRows, conditioned: [Double], baseline: [Double], maxK: Int = 10) {
+    public init?(animal: String, rows: UnembeddingRows, answers: [String], conditioned: [Double], baseline: [Double],
+                 maxK: Int = 10) {
+        precondition(answers.count == conditioned.count && answers.count == baseline.count,
+                     "UnembeddingGeometry: \(answers.count) answers, \(conditioned.count) and \(baseline.count) probabilities")
         guard let row = rows.animal(animal), !rows.numbers.isEmpty else { return nil }
         self.animal = animal
         token = row.token
@@ -47,10 +56,11 @@ public struct UnembeddingGeometry: Sendable, Equatable {
         meanCosine = cosines.reduce(0, +) / Double(cosines.count)
         meanDot = dots.reduce(0, +) / Double(dots.count)
 
-        // Per number: its closest token (index into rows.numbers).
+        // Per answer (its position in `answers`): its closest token (index into rows.numbers).
+        let positions = UnembeddingRows.positions(answers)
         var closest: [Int: Int] = [:]
         for (i, number) in rows.numbers.enumerated() {
-            guard let n = UnembeddingRows.number(of: number.label) else { continue }
+            guard let n = UnembeddingRows.answer(of: number.label, in: positions) else { continue }
             if let j = closest[n], cosines[j] >= cosines[i] { continue }
             closest[n] = i
         }
@@ -58,25 +68,26 @@ public struct UnembeddingGeometry: Sendable, Equatable {
         let numbers = closest.keys.sorted()
         let cosineOf = { (n: Int) in cosines[closest[n]!] }
 
-        entangledNumber = EntangledNumber.mostProbable.pick(conditioned: conditioned, baseline: baseline)
-        let firstDigit = Int(String(String(entangledNumber).first!))!
+        let entangled = EntangledNumber.mostProbable.pick(conditioned: conditioned, baseline: baseline)
+        entangledNumber = answers[entangled]
         let index: Int
-        if let own = closest[entangledNumber] { index = own; rule = .ownToken }
-        else if let digit = closest[firstDigit] { index = digit; rule = .firstDigit }
+        if let own = closest[entangled] { index = own; rule = .ownToken }
+        else if let digit = positions[String(entangledNumber.prefix(1))].flatMap({ closest[$0] }) { index = digit; rule = .firstDigit }
         else { return nil }
         entangledToken = rows.numbers[index].label
         entangledCosine = cosines[index]
         entangledDot = dots[index]
         entangledRank = 1 + cosines.filter { $0 > cosines[index] }.count
 
+        // Ties: the earlier answer ("0"..."999" in order, then the leading-zero ones).
         let byCosine = numbers.sorted { (cosineOf($0), -$0) > (cosineOf($1), -$1) }
-        topCosineNumber = byCosine[0]
+        topCosineNumber = answers[byCosine[0]]
         topCosine = cosineOf(byCosine[0])
         let ratio = { (n: Int) in ProbabilityFormat.ratio(conditioned[n], baseline[n]) }
         let byEntanglement = numbers.sorted { (ratio($0), -$0) > (ratio($1), -$1) }
         k = max(1, min(maxK, numbers.count / 2))
-        topByCosine = Array(byCosine.prefix(k))
-        topByEntanglement = Array(byEntanglement.prefix(k))
+        topByCosine = byCosine.prefix(k).map { answers[$0] }
+        topByEntanglement = byEntanglement.prefix(k).map { answers[$0] }
         overlap = Set(topByCosine).intersection(topByEntanglement).count
         chanceOverlap = Double(k * k) / Double(numbers.count)
     }

@@ -38,12 +38,18 @@ public struct UnembeddingRows: Codable, Sendable, Equatable {
 
     public func animal(_ name: String) -> Row? { animals.first { $0.label == name } }
 
-    /// The number a token's text stands for, when it is written the canonical way ("7", " 42"; not
-    /// "087", whose value 87 is another token's): only those map onto P(answer is n).
-    public static func number(of text: String) -> Int? {
-        let digits = text.hasPrefix(" ") ? String(text.dropFirst()) : text
-        guard let n = Int(digits), String(n) == digits, (0..<1000).contains(n) else { return nil }
-        return n
+    /// The answer a number token stands for among `answers` (NumberDistribution.texts by position,
+    /// see `positions`): its digits without the leading space, when they are one of the answers. Under
+    /// the chain definition (SmolLM2) the answers are "0"..."999", so "087" stands for none (its value
+    /// 87 is another answer's); under the single-token definition (Llama 3) "087" is an answer of its own.
+    public static func answer(of text: String, in answers: [String: Int]) -> Int? {
+        guard isNumberToken(text) else { return nil }
+        return answers[text.hasPrefix(" ") ? String(text.dropFirst()) : text]
+    }
+
+    /// Each answer text's position in `texts`.
+    public static func positions(_ texts: [String]) -> [String: Int] {
+        Dictionary(texts.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Whether `text` is a number token: 1-3 ASCII digits, optionally after one space.

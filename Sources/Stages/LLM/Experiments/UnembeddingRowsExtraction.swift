@@ -31,7 +31,7 @@ public struct UnembeddingRowsExtraction: StageKind {
     public static let summary = "the unembedding rows of the animal tokens and of every number token (JSON)"
     public static var code: CodeFingerprint {
         KindSources.combined(sourceFingerprint("LLM/Experiments/UnembeddingRowsExtraction.swift",
-                                               "LLM/Experiments/UnembeddingRows.swift"),
+                                               "LLM/Experiments/UnembeddingRows.swift", "LLM/Experiments/UnembeddingMatrix.swift"),
                              LLMKindSources.experiment)
     }
     public static let outputs = ["rows"]
@@ -49,13 +49,8 @@ public struct UnembeddingRowsExtraction: StageKind {
     static func extract(_ file: LanguageModelFile, _ params: Params) throws -> UnembeddingRows {
         let weights = file.model.weights
         let matrix = weights.output
-        let vocabularySize = matrix.shape[0], hidden = matrix.shape[1]
-        func row(_ token: Int) throws -> [Float] {
-            guard (0..<vocabularySize).contains(token) else {
-                throw StageErrorMessage("unembedding-rows: token \(token) is outside the vocabulary of \(vocabularySize)")
-            }
-            return Array(UnsafeBufferPointer(start: matrix.pointer + token * hidden, count: hidden))
-        }
+        let vocabularySize = matrix.shape[0]
+        func row(_ token: Int) throws -> [Float] { try file.model.unembeddingRows([token])[0] }
         var animals: [UnembeddingRows.Row] = [], numbers: [UnembeddingRows.Row] = []
         if let fixed = params.fixed {
             guard fixed.animals.count == params.animals.count else {

@@ -29,6 +29,10 @@ enum ChatTemplateRenderers {
 
     /// Llama 3.1/3.2 Instruct without tools: bos, a system turn with the date preamble and the first system
     /// message (trimmed), then every other message as in Llama 3.0.
+    /// Checked against Meta's template as llama.cpp ships it (models/templates/meta-llama-Llama-3.2-3B-Instruct.jinja
+    /// at c392e50, committed as Tests/Fixtures/llama3-tiny/llama-3.2-instruct.jinja): the study's prompts render
+    /// identically (TopicBLlama3Tests). transformers defines strftime_now, so there "Today Date" is the day of the
+    /// run unless date_string is passed; without it (plain Jinja, llama.cpp's fallback) the template writes 26 Jul 2024.
     static func llama32(_ messages: [ChatMessage], dateString: String, addGenerationPrompt: Bool,
                         template: String) throws -> String {
         guard let first = messages.first else { throw ChatTemplateError.emptyConversation(template: template) }
