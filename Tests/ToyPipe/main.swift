@@ -85,6 +85,25 @@ struct Concat: StageKind {
     }
 }
 
+/// Holds `megabytes` of touched memory for `millis`, for memory-limit tests on a cluster.
+struct Hog: StageKind {
+    struct Params: Codable, Sendable { var megabytes: Int; var millis: Int }
+    static let name = "toy-hog"
+    static let summary = "holds memory for a while"
+    static let code = CodeFingerprint(files: ["Tests/ToyPipe/main.swift#Hog": "1"])
+    static let outputs = ["out"]
+    static let resources = StageResources(memoryMB: 200)
+    static func run(_ params: Params, _ context: StageContext) throws {
+        var held: [[UInt8]] = []
+        for i in 0..<params.megabytes {
+            held.append([UInt8](repeating: UInt8(truncatingIfNeeded: i | 1), count: 1 << 20))
+            if i % 64 == 0 { context.log("holding \(i) MB") }
+        }
+        usleep(useconds_t(params.millis) * 1000)
+        context.write("out", Data("held \(held.count) MB".utf8))
+    }
+}
+
 PipeMain.run { p in
     let millis = try p.config.int("millis", 50, "how long each producer sleeps")
     let fail = try p.config.bool("fail", false, "make producer b fail")
@@ -95,6 +114,9 @@ PipeMain.run { p in
     let all = p.stage("all", Join.self, .init(separator: " "), inputs: ["1": ab["out"], "2": c["out"]])
     p.target("toy", all, summary: "everything joined")
     p.target("toy-c", c, summary: "just c")
+    let hog = p.stage("hog", Hog.self, .init(megabytes: try p.config.int("hog.mb", 1, "MB the hog holds"),
+                                             millis: try p.config.int("hog.millis", 3000, "how long the hog holds it")))
+    p.target("hog", hog, summary: "holds memory")
 
     // A wide pipeline for no-op benchmarks: `--set width=200` gives 200 producers and one join.
     let width = try p.config.int("width", 20, "producers in the `wide` target")

@@ -1,0 +1,68 @@
+import Foundation
+
+/// The lines a cluster job writes to its output file so the coordinator can replay them into
+/// its display: `pipe-log: TEXT` for a stage's log line, `pipe-progress: DONE TOTAL UNIT\tDETAIL`
+/// for progress. Anything else (the job's own errors, slurmstepd's messages) is shown as a log line.
+public enum JobOutput {
+    public enum Event: Equatable {
+        case log(String)
+        case progress(StageProgress)
+    }
+
+    static let logPrefix = "pipe-log: ", progressPrefix = "pipe-progress: "
+
+    public static func line(log text: String) -> String { logPrefix + text }
+
+    public static func line(progress: StageProgress) -> String {
+        "\(progressPrefix)\(progress.completed) \(progress.total) \(progress.unit)\t\(progress.detail)"
+    }
+
+    public static func parse(_ line: String) -> Event {
+        if line.hasPrefix(logPrefix) { return .log(String(line.dropFirst(logPrefix.count))) }
+        if line.hasPrefix(progressPrefix) {
+            let body = line.dropFirst(progressPrefix.count)
+            let parts = body.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
+            let words = parts[0].split(separator: " ", maxSplits: 2)
+            if words.count == 3, let done = Double(words[0]), let total = Double(words[1]) {
+                return .progress(StageProgress(completed: done, total: total, unit: String(words[2]),
+                                               detail: parts.count > 1 ? String(parts[1]) : ""))
+            }
+        }
+        return .log(line)
+    }
+
+    /// The last `count` lines of the file at `path`, without the protocol's prefixes.
+    public static func tail(_ path: String, lines count: Int = 12) -> [String] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        return lines.suffix(count).map { line in
+            switch parse(line) {
+            case let .log(text): text
+            case let .progress(progress): "progress \(progress.completed)/\(progress.total) \(progress.unit)"
+            }
+        }
+    }
+}
+
+/// Reads a growing file from where it last stopped, whole lines only.
+final class FileFollower {
+    let path: String
+    private var offset: UInt64 = 0
+    private var partial = Data()
+
+    init(path: String) { self.path = path }
+
+    /// The complete lines appended since the last call.
+    func newLines() -> [String] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
+        defer { try? handle.close() }
+        try? handle.seek(toOffset: offset)
+        let data = handle.readDataToEndOfFile()
+        offset += UInt64(data.count)
+        partial.append(data)
+        guard let last = partial.lastIndex(of: UInt8(ascii: "\n")) else { return [] }
+        let complete = partial[..<last]
+        partial = Data(partial[(last + 1)...])
+        return String(decoding: complete, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
+}
