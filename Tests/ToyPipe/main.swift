@@ -109,7 +109,9 @@ PipeMain.run { p in
     let fail = try p.config.bool("fail", false, "make producer b fail")
     let a = p.stage("a", Produce.self, .init(text: try p.config.string("a.text", "alpha", "text of a"), millis: millis, fail: false))
     let b = p.stage("b", Produce.self, .init(text: "beta", millis: millis, fail: fail))
-    let c = p.stage("c", Produce.self, .init(text: "gamma", millis: millis, fail: false))
+    // c alone can be made slow, for faults injected while a, b and ab finish.
+    let cMillis = try p.config.int("c.millis", -1, "how long c sleeps (-1: as long as millis)")
+    let c = p.stage("c", Produce.self, .init(text: "gamma", millis: cMillis < 0 ? millis : cMillis, fail: false))
     let ab = p.stage("ab", Join.self, .init(separator: "+"), inputs: ["1": a["out"], "2": b["out"]])
     let all = p.stage("all", Join.self, .init(separator: " "), inputs: ["1": ab["out"], "2": c["out"]])
     p.target("toy", all, summary: "everything joined")
