@@ -4,8 +4,9 @@ import Testing
 /// Jobs that end badly: each reports stage, Slurm job id, state and the log's tail; dependents
 /// are skipped, finished stages stay cached, and the next build submits only what is missing.
 extension SlurmTests {
-    /// Builds `toy` with c slow (`cMillis`), runs `inject(jobID)` once c's job is RUNNING, and
-    /// returns the build's exit status and standard error.
+    /// Builds `toy` with c slow (`cMillis`), runs `inject(jobID)` once c's job is RUNNING and a,
+    /// b and ab are done (the fault must not cost their results), and returns the build's exit
+    /// status and standard error.
     private func buildWhileInjecting(_ cli: CommandRunner, cMillis: Int, extra: [String] = [],
                                      _ inject: (String) throws -> Void) throws -> (Int32, String) {
         let cluster = try self.cluster
@@ -13,6 +14,8 @@ extension SlurmTests {
                                         environment: cluster.environment)
         let job = try #require(build.job(of: "c"), "no job submitted for c: \(build.stderr.contents)")
         #expect(try cluster.wait(for: job, state: "RUNNING"))
+        let deadline = Date().addingTimeInterval(30)
+        while !build.stderr.contents.contains("ab: done"), Date() < deadline { usleep(100_000) }
         try inject(job)
         let status = build.wait()
         return (status, build.stderr.contents)
@@ -32,8 +35,6 @@ extension SlurmTests {
         var cancelled = ""
         let (status, stderr) = try buildWhileInjecting(cli, cMillis: 60_000) { job in
             cancelled = job
-            // Let a, b and ab finish first: the fault must not cost their results.
-            usleep(3_000_000)
             try cluster.client("scancel", [job])
         }
         #expect(status != 0)
@@ -73,13 +74,13 @@ extension SlurmTests {
             try? cluster.waitForNodeUp()
         }
         let (status, stderr) = try buildWhileInjecting(cli, cMillis: 60_000) { _ in
-            usleep(3_000_000)
             try cluster.client("scontrol", ["update", "NodeName=\(cluster.node)", "State=DOWN", "Reason=pipe-test"])
         }
         #expect(status != 0)
         #expect(stderr.contains("stage 'c'") && stderr.contains("ended NODE_FAIL"), "\(stderr)")
         #expect(stderr.contains("sinfo -R"), "\(stderr)")
-        try cluster.client("scontrol", ["update", "NodeName=\(cluster.node)", "State=RESUME"])
+        // ReturnToService=2 may have brought it back already (then RESUME is refused).
+        _ = try? cluster.client("scontrol", ["update", "NodeName=\(cluster.node)", "State=RESUME"])
         try cluster.waitForNodeUp()
         try expectOnlyMissingResubmitted(cli)
     }
