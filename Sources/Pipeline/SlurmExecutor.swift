@@ -87,8 +87,8 @@ public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
         if resources.gpus > 0 { arguments.append("--gres=gpu:\(resources.gpus)") }
         if let partition = settings.partition { arguments.append("--partition=\(partition)") }
         if let account = settings.account { arguments.append("--account=\(account)") }
-        let command = ["exec", settings.executable, "exec-stage", stage.name, "--job-spec", spec.path].map(Self.shellQuote)
-        arguments.append("--wrap=" + command.joined(separator: " "))
+        let command = [settings.executable, "exec-stage", stage.name, "--job-spec", spec.path].map(Self.shellQuote)
+        arguments.append("--wrap=exec " + command.joined(separator: " "))
         return arguments
     }
 
@@ -132,6 +132,8 @@ public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
         forward()
         // The store is the truth: a stored result counts whatever the job's final state.
         if let record = try request.store.action(for: key) {
+            // Failed jobs keep their spec for a post-mortem (`pipe exec-stage` can rerun it by hand).
+            try? FileManager.default.removeItem(at: JobSpec.url(store: request.store, key: key))
             return .ran(record, seconds: Date().timeIntervalSince(started))
         }
         let tail = JobOutput.tail(outputPath)

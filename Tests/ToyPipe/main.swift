@@ -22,13 +22,13 @@ struct Produce: StageKind {
         context.log("produced \(params.text)")
         // Record every real run, so tests can count them across processes.
         if let path = ProcessInfo.processInfo.environment["TOY_RUN_LOG"] {
-            let handle = FileHandle(forWritingAtPath: path) ?? {
-                _ = FileManager.default.createFile(atPath: path, contents: nil)
-                return FileHandle(forWritingAtPath: path)!
-            }()
-            handle.seekToEndOfFile()
-            handle.write(Data("produce \(params.text)\n".utf8))
-            try? handle.close()
+            // O_APPEND|O_CREAT: processes (cluster jobs) starting at once never truncate each other's lines.
+            let fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+            if fd >= 0 {
+                let line = Array("produce \(params.text)\n".utf8)
+                _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                close(fd)
+            }
         }
         context.write("out", Data(params.text.utf8))
     }
