@@ -2,6 +2,7 @@ import ArgumentParser
 import Cache
 import Foundation
 import Pipeline
+import Synchronization
 
 /// `pipe exec-stage STAGE --job-spec FILE`: what a cluster job runs. Internal: the coordinator
 /// (`pipe build --executor slurm`) writes the spec and submits the job.
@@ -37,13 +38,23 @@ struct ExecStageCommand: ParsableCommand {
             let session = try Session(global, settings: spec.settings)
             let store = try session.openStore()
             let observer = JobLogObserver()
+            // scancel and time limits send SIGTERM (SIGKILL follows after KillWait): stage bodies
+            // that check isCancelled stop cleanly and remove their scratch directory.
+            let terminated = Atomic<Bool>(false)
+            let interrupts = Interrupts { terminated.store(true, ordering: .relaxed) }
+            defer { interrupts.stop() }
             let request = try spec.request(in: session.pipeline, store: store, observer: observer,
-                                           isCancelled: { false })
-            switch try LocalExecutor().produce(request) {
-            case .found:
-                observer.say("key \(request.key.short) is already stored: nothing to run")
-            case let .ran(record, seconds):
-                observer.say(String(format: "stored key %@ on %@ in %.2f s", record.key.short, record.host, seconds))
+                                           isCancelled: { terminated.load(ordering: .relaxed) })
+            do {
+                switch try LocalExecutor().produce(request) {
+                case .found:
+                    observer.say("key \(request.key.short) is already stored: nothing to run")
+                case let .ran(record, seconds):
+                    observer.say(String(format: "stored key %@ on %@ in %.2f s", record.key.short, record.host, seconds))
+                }
+            } catch is CancellationError {
+                observer.say("stopped by SIGTERM (scancel or time limit): nothing stored")
+                throw ExitCode.failure
             }
         }
     }

@@ -40,6 +40,8 @@ extension SlurmTests {
         #expect(status != 0)
         #expect(stderr.contains("stage 'c'") && stderr.contains("Slurm job \(cancelled) ended CANCELLED"), "\(stderr)")
         #expect(stderr.contains("last lines:") && stderr.contains("CANCELLED AT"), "\(stderr)")
+        // The job saw SIGTERM and stopped its stage cleanly before Slurm's SIGKILL.
+        #expect(stderr.contains("stopped by SIGTERM"), "\(stderr)")
         #expect(stderr.contains("all: skipped"), "\(stderr)")
         try expectOnlyMissingResubmitted(cli)
     }
