@@ -31,16 +31,20 @@ public enum JobOutput {
         return .log(line)
     }
 
-    /// The last `count` lines of the file at `path`, without the protocol's prefixes.
+    /// The last `count` lines of the file at `path`, without the protocol's prefixes; of the
+    /// progress lines only the last is kept (it says how far the stage got).
     public static func tail(_ path: String, lines count: Int = 12) -> [String] {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
-        return lines.suffix(count).map { line in
-            switch parse(line) {
-            case let .log(text): text
-            case let .progress(progress): "progress \(progress.completed)/\(progress.total) \(progress.unit)"
+        let events = String(decoding: data, as: UTF8.self).split(separator: "\n").map { parse(String($0)) }
+        let lastProgress = events.lastIndex { if case .progress = $0 { true } else { false } }
+        let kept = events.enumerated().compactMap { index, event -> String? in
+            switch event {
+            case let .log(text): return text
+            case let .progress(progress):
+                return index == lastProgress ? "progress: \(progress.unit) \(progress.completed)/\(progress.total)" : nil
             }
         }
+        return Array(kept.suffix(count))
     }
 }
 

@@ -111,14 +111,14 @@ final class Interrupts: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
     private var count = 0
 
-    init(_ onInterrupt: @escaping @Sendable () -> Void) {
+    init(announce: Bool = true, _ onInterrupt: @escaping @Sendable () -> Void) {
         for signo in [SIGINT, SIGTERM] {
             signal(signo, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
             source.setEventHandler { [self] in
                 count += 1
                 if count > 1 { exit(130) }
-                Console.warn("stopping: waiting for running stages to notice (Ctrl-C again to quit now)")
+                if announce { Console.warn("stopping: waiting for running stages to notice (Ctrl-C again to quit now)") }
                 onInterrupt()
             }
             source.resume()

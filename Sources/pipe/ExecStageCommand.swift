@@ -41,7 +41,7 @@ struct ExecStageCommand: ParsableCommand {
             // scancel and time limits send SIGTERM (SIGKILL follows after KillWait): stage bodies
             // that check isCancelled stop cleanly and remove their scratch directory.
             let terminated = Atomic<Bool>(false)
-            let interrupts = Interrupts { terminated.store(true, ordering: .relaxed) }
+            let interrupts = Interrupts(announce: false) { terminated.store(true, ordering: .relaxed) }
             defer { interrupts.stop() }
             let request = try spec.request(in: session.pipeline, store: store, observer: observer,
                                            isCancelled: { terminated.load(ordering: .relaxed) })

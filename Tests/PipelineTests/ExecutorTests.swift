@@ -74,6 +74,13 @@ struct ExecutorTests {
         let progress = StageProgress(completed: 3, total: 10, unit: "epoch", detail: "loss 0.5")
         #expect(JobOutput.parse(JobOutput.line(progress: progress)) == .progress(progress))
         #expect(JobOutput.parse(JobOutput.line(log: "hello: world")) == .log("hello: world"))
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pipe-tail-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let lines = [JobOutput.line(log: "started")] + (1...50).map {
+            JobOutput.line(progress: StageProgress(completed: Double($0), total: 100, unit: "step"))
+        } + ["slurmstepd: error: *** JOB 7 CANCELLED ***"]
+        try? Data(lines.joined(separator: "\n").utf8).write(to: file)
+        #expect(JobOutput.tail(file.path) == ["started", "progress: step 50.0/100.0", "slurmstepd: error: *** JOB 7 CANCELLED ***"])
         #expect(JobOutput.parse("slurmstepd: error: *** JOB 7 CANCELLED ***") == .log("slurmstepd: error: *** JOB 7 CANCELLED ***"))
     }
 }
