@@ -97,4 +97,29 @@ struct SlurmTests {
         #expect(try String(contentsOf: cli.directory.appendingPathComponent("results/toy/out"), encoding: .utf8)
                 == Self.expected)
     }
+
+    @Test func executorSettingsComeFromFlagsThenEnvironmentThenFile() throws {
+        let cli = try CommandRunner(); defer { cli.cleanUp() }
+        let cluster = try self.cluster
+        let environment = ["SLURM_CONF": cluster.conf, "PIPE_SLURM_POLL": "0.3"]
+        let config = cli.directory.appendingPathComponent(".pipe")
+        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+        try Data(#"{"executor": "slurm", "partition": "nosuch"}"#.utf8).write(to: config.appendingPathComponent("executor.json"))
+        // The file chooses Slurm and a partition the cluster lacks: sbatch's refusal is reported.
+        let refused = try cli.toy(["build", "toy-c"], environment: environment)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("stage 'c'") && refused.stderr.contains("could not submit a Slurm job"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("nosuch") && refused.stderr.contains("invalid partition"), "\(refused.stderr)")
+        // The environment overrides the file, and a flag the environment.
+        let flagged = try cli.toy(["build", "toy-c", "--partition", "alsonot"],
+                                  environment: environment.merging(["PIPE_SLURM_PARTITION": "debug"]) { $1 })
+        #expect(flagged.stderr.contains("alsonot"), "\(flagged.stderr)")
+        let viaEnv = try cli.toy(["build", "toy-c"], environment: environment.merging(["PIPE_SLURM_PARTITION": "debug"]) { $1 })
+        #expect(viaEnv.status == 0, "\(viaEnv.stderr)")
+        #expect(viaEnv.stderr.contains("slurm: 1 jobs submitted"), "\(viaEnv.stderr)")
+        // --executor local wins over the file: no Slurm at all.
+        let local = try cli.toy(["build", "toy", "--executor", "local"], environment: environment)
+        #expect(local.status == 0 && !local.stderr.contains("slurm:"), "\(local.stderr)")
+        #expect(local.stderr.contains("5 stages: 4 ran, 1 cached"), "\(local.stderr)")
+    }
 }
