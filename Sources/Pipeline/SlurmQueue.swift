@@ -13,8 +13,10 @@ final class SlurmQueue: @unchecked Sendable {
     private var forgotten: Set<String> = []
     private var polling = false
     private var generation = 0
-    /// squeue calls made, for tests and benchmarks.
-    private(set) var polls = 0
+    private var pollCount = 0
+
+    /// squeue calls made so far, for the build's summary and tests.
+    var polls: Int { condition.lock(); defer { condition.unlock() }; return pollCount }
 
     init(client: SlurmClient, interval: TimeInterval) {
         self.client = client
@@ -38,7 +40,7 @@ final class SlurmQueue: @unchecked Sendable {
         forgotten.remove(id)
     }
 
-    /// The job's status after the next poll (or after `interval` at most, if polls fail);
+    /// The job's status after the next poll (or after a few intervals if squeue keeps failing);
     /// `.forgotten` once Slurm knows nothing of it.
     enum Answer { case status(SlurmClient.Status), forgotten, unknown }
 
@@ -68,7 +70,7 @@ final class SlurmQueue: @unchecked Sendable {
                 if let status = client.show(id) { found[id] = status } else { lost.insert(id) }
             }
             condition.lock()
-            polls += 1
+            pollCount += 1
             for (id, status) in found where watched.contains(id) { statuses[id] = status }
             forgotten.formUnion(lost.intersection(watched))
             generation += 1
