@@ -122,6 +122,14 @@ public struct ResourceOverrides: Sendable, Equatable {
         return result
     }
 
+    /// Adds `field=value` for `target` unless an override (from --set) already sets it: the
+    /// project's defaults (.pipe/executor.json) under the command line's.
+    public mutating func addDefault(target: String, field: String, value: String) throws {
+        var probe = StageResources()
+        try probe.set(field, value)
+        if values[target]?[field] == nil { values[target, default: [:]][field] = value }
+    }
+
     /// `stage`'s resources: its kind's defaults, then "all", then the kind's, then the stage's overrides.
     public func resources(for stage: Stage) -> StageResources {
         var resources = stage.resources

@@ -31,7 +31,9 @@ struct ExecutorOptions: ParsableArguments {
         (fields: cpus, mem, time in minutes, gpus, run=cluster|coordinator).
         $PIPE_SLURM_POLL sets the seconds between squeue polls (default 5).
         Settings in .pipe/executor.json: {"executor": "slurm", "partition":
-        "gpu", "account": "lab", "maxJobs": 32, "poll": 5, "pipe": "/path"}.
+        "gpu", "account": "lab", "maxJobs": 32, "poll": 5, "pipe": "/path",
+        "resources": {"train-teacher": {"mem": "8G"}, "figure": {"run":
+        "coordinator"}}} (--set slurm.* wins over "resources").
         """
 
     /// The contents of `.pipe/executor.json`.
@@ -42,6 +44,8 @@ struct ExecutorOptions: ParsableArguments {
         var maxJobs: Int?
         var poll: Double?
         var pipe: String?
+        /// Stage, kind or "all" -> field -> value, as `--set slurm.<target>.<field>=VALUE` (which wins).
+        var resources: [String: [String: String]]?
     }
 
     static func loadFile(in directory: URL) throws -> File {
@@ -72,12 +76,20 @@ struct ExecutorOptions: ParsableArguments {
                 return n
             } ?? file.maxJobs ?? 32
             guard maxJobs >= 1 else { throw ValidationError("--max-jobs must be at least 1") }
+            var resources = session.resources
+            for (target, fields) in file.resources ?? [:] {
+                for (field, value) in fields {
+                    do { try resources.addDefault(target: target, field: field, value: value) } catch {
+                        throw ValidationError(".pipe/executor.json: resources of '\(target)': \(error)")
+                    }
+                }
+            }
             let settings = SlurmSettings(
                 partition: partition ?? env["PIPE_SLURM_PARTITION"] ?? file.partition,
                 account: account ?? env["PIPE_SLURM_ACCOUNT"] ?? file.account,
                 pollInterval: poll,
                 executable: env["PIPE_SLURM_PIPE"] ?? file.pipe ?? Self.currentExecutable(),
-                workingDirectory: cwd, settings: session.settings, resources: session.resources)
+                workingDirectory: cwd, settings: session.settings, resources: resources)
             return (SlurmExecutor(settings: settings), maxJobs)
         default:
             throw ValidationError("unknown executor '\(kind)': expected local or slurm")

@@ -117,6 +117,16 @@ struct SlurmTests {
         let viaEnv = try cli.toy(["build", "toy-c"], environment: environment.merging(["PIPE_SLURM_PARTITION": "debug"]) { $1 })
         #expect(viaEnv.status == 0, "\(viaEnv.stderr)")
         #expect(viaEnv.stderr.contains("slurm: 1 jobs submitted"), "\(viaEnv.stderr)")
+        // The file's resources: c runs on the coordinator, unless --set sends it to the cluster.
+        try Data(#"{"executor": "slurm", "resources": {"c": {"run": "coordinator"}}}"#.utf8)
+            .write(to: config.appendingPathComponent("executor.json"))
+        let onCoordinator = try cli.toy(["build", "toy-c", "--set", "c.millis=7"], environment: environment)
+        #expect(onCoordinator.stderr.contains("slurm: 0 jobs submitted") && onCoordinator.stderr.contains("1 ran"),
+                "\(onCoordinator.stderr)")
+        let onCluster = try cli.toy(["build", "toy-c", "--set", "c.millis=8", "--set", "slurm.c.run=cluster"],
+                                    environment: environment)
+        #expect(onCluster.stderr.contains("slurm: 1 jobs submitted") && onCluster.stderr.contains("1 ran"),
+                "\(onCluster.stderr)")
         // --executor local wins over the file: no Slurm at all.
         let local = try cli.toy(["build", "toy", "--executor", "local"], environment: environment)
         #expect(local.status == 0 && !local.stderr.contains("slurm:"), "\(local.stderr)")
