@@ -68,5 +68,11 @@ extension ArtifactStore {
         try KeyLock.acquire(path: lockPath(key), wait: false)
     }
 
+    /// Blocks until this process holds the lock `locks/<name>.lock`: for coordination other than
+    /// computing a key, e.g. one cluster submission per key (name "submit-<key hex>").
+    public func lock(named name: String) throws -> KeyLock {
+        try KeyLock.acquire(path: "\(layout.locks)/\(name).lock", wait: true)!
+    }
+
     func lockPath(_ key: Digest) -> String { "\(layout.locks)/\(key.hex).lock" }
 }

@@ -12,6 +12,12 @@ public enum BuildError: Error, CustomStringConvertible, Sendable {
     case corruptResult(stage: String, key: Digest, detail: String)
     /// Anything but the stage body failed around a stage (the store, a full disk, a lock).
     case aroundStage(stage: String, message: String)
+    /// A cluster job of the stage ended without storing its result: `state` is the scheduler's
+    /// (CANCELLED, TIMEOUT, OUT_OF_MEMORY, NODE_FAIL, FAILED), `advice` what to do about it.
+    case jobFailed(stage: String, key: Digest, engine: String, job: String, state: String, advice: String,
+                   log: String, tail: [String])
+    /// The cluster refused or could not take a job (a submit command failed).
+    case submitFailed(stage: String, key: Digest, engine: String, message: String)
 
     public var description: String {
         switch self {
@@ -19,6 +25,12 @@ public enum BuildError: Error, CustomStringConvertible, Sendable {
             return "stage '\(stage)' failed (key \(key.short)): \(message)\n  log: \(log)"
         case let .aroundStage(stage, message):
             return "stage '\(stage)' could not be stored or loaded: \(message)"
+        case let .jobFailed(stage, key, engine, job, state, advice, log, tail):
+            var text = "stage '\(stage)' (key \(key.short)): \(engine) job \(job) ended \(state); \(advice)\n  log: \(log)"
+            if !tail.isEmpty { text += "\n  last lines:\n" + tail.map { "    | \($0)" }.joined(separator: "\n") }
+            return text
+        case let .submitFailed(stage, key, engine, message):
+            return "stage '\(stage)' (key \(key.short)): could not submit a \(engine) job: \(message)"
         case let .missingOutputs(stage, missing):
             return "stage '\(stage)' finished without writing its outputs: " + missing.joined(separator: ", ")
         case let .undeclaredOutputs(stage, extra):

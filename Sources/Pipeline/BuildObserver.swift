@@ -9,6 +9,9 @@ public protocol BuildObserver: AnyObject, Sendable {
     func stageCached(_ stage: Stage, key: Digest)
     func stageWaiting(_ stage: Stage, key: Digest)
     func stageStarted(_ stage: Stage, key: Digest)
+    /// A cluster job of the stage was submitted or adopted, or its queue state changed (PENDING
+    /// with the scheduler's reason); `stageStarted` follows when it runs.
+    func stageQueued(_ stage: Stage, key: Digest, job: String, state: String, reason: String)
     func stageProgress(_ stage: Stage, _ progress: StageProgress)
     func stageLog(_ stage: Stage, _ line: String)
     func stageFinished(_ stage: Stage, key: Digest, seconds: Double)
@@ -22,6 +25,7 @@ extension BuildObserver {
     public func stageCached(_ stage: Stage, key: Digest) {}
     public func stageWaiting(_ stage: Stage, key: Digest) {}
     public func stageStarted(_ stage: Stage, key: Digest) {}
+    public func stageQueued(_ stage: Stage, key: Digest, job: String, state: String, reason: String) {}
     public func stageProgress(_ stage: Stage, _ progress: StageProgress) {}
     public func stageLog(_ stage: Stage, _ line: String) {}
     public func stageFinished(_ stage: Stage, key: Digest, seconds: Double) {}

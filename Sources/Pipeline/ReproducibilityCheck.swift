@@ -26,7 +26,7 @@ public enum ReproducibilityCheck {
     }
 
     public static func run(_ name: String, pipeline: PipelineDefinition, store: ArtifactStore,
-                           executor: StageExecutor = LocalExecutor(), observer: BuildObserver? = nil)
+                           observer: BuildObserver? = nil)
         throws -> [OutputComparison] {
         let stage = try pipeline.resolve(name)
         let plan = try Planner.plan(pipeline, targets: [stage.name], index: store)
@@ -44,7 +44,8 @@ public enum ReproducibilityCheck {
                                    onProgress: { observer?.stageProgress(stage, $0) })
         observer?.stageStarted(stage, key: action.key)
         let started = Date()
-        try executor.execute(stage, context: context)
+        // In this process whatever the build's executor: a check compares bytes, it stores nothing.
+        try stage.body(context)
         observer?.stageFinished(stage, key: action.key, seconds: Date().timeIntervalSince(started))
         let rerun = context.outputs
         return try action.outputs.keys.sorted().map { output in

@@ -10,6 +10,8 @@ public struct Stage: Sendable {
     public let inputs: [String: ArtifactRef]
     public let outputs: [String]
     public let code: CodeFingerprint
+    /// The kind's declared cluster resources (not part of the key).
+    public let resources: StageResources
     /// Runs the kind's body on decoded parameters.
     public let body: @Sendable (StageContext) throws -> Void
 
@@ -26,6 +28,7 @@ public struct Stage: Sendable {
         self.inputs = inputs
         self.outputs = K.outputs
         self.code = K.code
+        self.resources = K.resources
         self.body = { context in try K.run(params, context) }
     }
 

@@ -16,5 +16,12 @@ public protocol StageKind: Sendable {
     static var code: CodeFingerprint { get }
     /// The outputs every run writes; the engine fails a run that misses one.
     static var outputs: [String] { get }
+    /// What a run needs on a cluster (cpus, memory, time, gpus), or that it runs on the coordinator.
+    static var resources: StageResources { get }
     static func run(_ params: Params, _ context: StageContext) throws
+}
+
+extension StageKind {
+    /// One core, the partition's default memory and time limit.
+    public static var resources: StageResources { .standard }
 }

@@ -12,7 +12,9 @@ struct BuildCommand: ParsableCommand {
             Each target's outputs are copied to <results>/<target>/ (default
             ./results) and their paths printed. Stage logs are kept in the store
             (`pipe show STAGE --log`). Ctrl-C stops the build; finished stages stay
-            stored.
+            stored (with --executor slurm it also cancels the jobs it submitted).
+
+            \(ExecutorOptions.help)
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -37,6 +39,8 @@ struct BuildCommand: ParsableCommand {
 
     @OptionGroup var remoteOptions: RemoteOptions
 
+    @OptionGroup var executorOptions: ExecutorOptions
+
     @Flag(name: .long, help: "With --remote: upload each stage's result to the remote after it is built.")
     var push = false
 
@@ -60,8 +64,10 @@ struct BuildCommand: ParsableCommand {
             let cache = try remoteOptions.remote.map {
                 try RemoteOptions.cache($0, store: store, push: push, verb: push ? "transferred" : "pulled")
             }
-            let builder = Builder(pipeline: session.pipeline, store: store, observer: display,
-                                  options: BuildOptions(jobs: jobs, keepGoing: keepGoing, force: forced, remote: cache))
+            let (executor, maxJobs) = try executorOptions.resolve(session: session)
+            let builder = Builder(pipeline: session.pipeline, store: store, executor: executor, observer: display,
+                                  options: BuildOptions(jobs: maxJobs ?? jobs, keepGoing: keepGoing, force: forced,
+                                                        remote: cache))
             let interrupts = Interrupts { builder.cancel() }
             let started = Date()
             let report = try builder.build(targets)
@@ -81,6 +87,9 @@ struct BuildCommand: ParsableCommand {
                 + String(format: " (%.2f s)", seconds)
             if let progress = cache?.progress, progress.blobs > 0 {
                 FileHandle.standardError.write(Data("pipe: remote: \(progress.summary)\n".utf8))
+            }
+            if let slurm = executor as? SlurmExecutor {
+                FileHandle.standardError.write(Data("pipe: slurm: \(slurm.summary)\n".utf8))
             }
             FileHandle.standardError.write(Data("pipe: \(summary)\n".utf8))
             if report.cancelled { throw BuildError.cancelled }
@@ -102,14 +111,14 @@ final class Interrupts: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
     private var count = 0
 
-    init(_ onInterrupt: @escaping @Sendable () -> Void) {
+    init(announce: Bool = true, _ onInterrupt: @escaping @Sendable () -> Void) {
         for signo in [SIGINT, SIGTERM] {
             signal(signo, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
             source.setEventHandler { [self] in
                 count += 1
                 if count > 1 { exit(130) }
-                Console.warn("stopping: waiting for running stages to notice (Ctrl-C again to quit now)")
+                if announce { Console.warn("stopping: waiting for running stages to notice (Ctrl-C again to quit now)") }
                 onInterrupt()
             }
             source.resume()

@@ -27,6 +27,9 @@ final class PlainDisplay: ProgressDisplay, @unchecked Sendable {
     func buildStarted(stages: Int, toRun: Int) { line("\(stages) stages, \(toRun) to run") }
     func stageWaiting(_ stage: Stage, key: Digest) { line("\(stage.name): waiting for another pipe process building \(key.short)") }
     func stageStarted(_ stage: Stage, key: Digest) { line("\(stage.name): started (\(stage.kind), key \(key.short))") }
+    func stageQueued(_ stage: Stage, key: Digest, job: String, state: String, reason: String) {
+        line("\(stage.name): " + QueueText.describe(job: job, state: state, reason: reason, key: key))
+    }
     func stageLog(_ stage: Stage, _ text: String) { line("\(stage.name): \(text)") }
     func stageFinished(_ stage: Stage, key: Digest, seconds: Double) {
         line("\(stage.name): done in \(Duration.text(seconds))")
@@ -66,6 +69,9 @@ final class LiveDisplay: ProgressDisplay, @unchecked Sendable {
             if let i = running.firstIndex(where: { $0.0 == stage.name }) { running[i].1.progress = progress }
         }
         redraw(force: false)
+    }
+    func stageQueued(_ stage: Stage, key: Digest, job: String, state: String, reason: String) {
+        emit("… \(stage.name): " + QueueText.describe(job: job, state: state, reason: reason, key: key))
     }
     func stageLog(_ stage: Stage, _ text: String) { emit("  \(stage.name): \(text)") }
     func stageFinished(_ stage: Stage, key: Digest, seconds: Double) {
@@ -123,6 +129,17 @@ final class LiveDisplay: ProgressDisplay, @unchecked Sendable {
     }
 
     private func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+}
+
+/// Words for a cluster job's queue state.
+enum QueueText {
+    static func describe(job: String, state: String, reason: String, key: Digest) -> String {
+        switch state {
+        case "submitted": return "job \(job) submitted (key \(key.short))"
+        case "adopted": return "job \(job) adopted (\(reason))"
+        default: return "job \(job) \(state)" + (reason.isEmpty || reason == "None" ? "" : " (\(reason))")
+        }
+    }
 }
 
 /// Words and bars for a stage's progress.

@@ -7,13 +7,30 @@ import Pipeline
 struct Session {
     let pipeline: PipelineDefinition
     let options: GlobalOptions
+    /// The `--set` pipeline settings (without the `slurm.*` resource overrides).
+    let settings: [String: String]
+    /// `--set slurm.<stage|kind|all>.<field>=VALUE`: cluster resources, not pipeline settings.
+    let resources: ResourceOverrides
 
     init(_ options: GlobalOptions) throws {
+        var settings = try Config.parseOverrides(options.settings)
+        let resources = try ResourceOverrides.extract(from: &settings)
+        try self.init(options, settings: settings, resources: resources)
+    }
+
+    /// The pipeline built with exactly `settings` (a cluster job rebuilding its coordinator's).
+    init(_ options: GlobalOptions, settings: [String: String], resources: ResourceOverrides = ResourceOverrides()) throws {
         self.options = options
-        let config = Config(overrides: try Config.parseOverrides(options.settings))
-        let builder = PipelineBuilder(config: config)
+        self.settings = settings
+        self.resources = resources
+        let builder = PipelineBuilder(config: Config(overrides: settings))
         try PipeMain.define(builder)
         pipeline = try builder.finish()
+        let unknown = resources.unknownTargets(in: pipeline)
+        if let first = unknown.first {
+            throw PipelineError.malformedOverride("slurm.\(first)",
+                reason: "no stage or kind is named '\(first)' (use a stage name, a kind name, or 'all')")
+        }
     }
 
     /// Opens (creating if needed) the store; warnings go to standard error.

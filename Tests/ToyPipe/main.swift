@@ -22,13 +22,13 @@ struct Produce: StageKind {
         context.log("produced \(params.text)")
         // Record every real run, so tests can count them across processes.
         if let path = ProcessInfo.processInfo.environment["TOY_RUN_LOG"] {
-            let handle = FileHandle(forWritingAtPath: path) ?? {
-                _ = FileManager.default.createFile(atPath: path, contents: nil)
-                return FileHandle(forWritingAtPath: path)!
-            }()
-            handle.seekToEndOfFile()
-            handle.write(Data("produce \(params.text)\n".utf8))
-            try? handle.close()
+            // O_APPEND|O_CREAT: processes (cluster jobs) starting at once never truncate each other's lines.
+            let fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+            if fd >= 0 {
+                let line = Array("produce \(params.text)\n".utf8)
+                _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                close(fd)
+            }
         }
         context.write("out", Data(params.text.utf8))
     }
@@ -85,16 +85,40 @@ struct Concat: StageKind {
     }
 }
 
+/// Holds `megabytes` of touched memory for `millis`, for memory-limit tests on a cluster.
+struct Hog: StageKind {
+    struct Params: Codable, Sendable { var megabytes: Int; var millis: Int }
+    static let name = "toy-hog"
+    static let summary = "holds memory for a while"
+    static let code = CodeFingerprint(files: ["Tests/ToyPipe/main.swift#Hog": "1"])
+    static let outputs = ["out"]
+    static let resources = StageResources(memoryMB: 200)
+    static func run(_ params: Params, _ context: StageContext) throws {
+        var held: [[UInt8]] = []
+        for i in 0..<params.megabytes {
+            held.append([UInt8](repeating: UInt8(truncatingIfNeeded: i | 1), count: 1 << 20))
+            if i % 64 == 0 { context.log("holding \(i) MB") }
+        }
+        usleep(useconds_t(params.millis) * 1000)
+        context.write("out", Data("held \(held.count) MB".utf8))
+    }
+}
+
 PipeMain.run { p in
     let millis = try p.config.int("millis", 50, "how long each producer sleeps")
     let fail = try p.config.bool("fail", false, "make producer b fail")
     let a = p.stage("a", Produce.self, .init(text: try p.config.string("a.text", "alpha", "text of a"), millis: millis, fail: false))
     let b = p.stage("b", Produce.self, .init(text: "beta", millis: millis, fail: fail))
-    let c = p.stage("c", Produce.self, .init(text: "gamma", millis: millis, fail: false))
+    // c alone can be made slow, for faults injected while a, b and ab finish.
+    let cMillis = try p.config.int("c.millis", -1, "how long c sleeps (-1: as long as millis)")
+    let c = p.stage("c", Produce.self, .init(text: "gamma", millis: cMillis < 0 ? millis : cMillis, fail: false))
     let ab = p.stage("ab", Join.self, .init(separator: "+"), inputs: ["1": a["out"], "2": b["out"]])
     let all = p.stage("all", Join.self, .init(separator: " "), inputs: ["1": ab["out"], "2": c["out"]])
     p.target("toy", all, summary: "everything joined")
     p.target("toy-c", c, summary: "just c")
+    let hog = p.stage("hog", Hog.self, .init(megabytes: try p.config.int("hog.mb", 1, "MB the hog holds"),
+                                             millis: try p.config.int("hog.millis", 3000, "how long the hog holds it")))
+    p.target("hog", hog, summary: "holds memory")
 
     // A wide pipeline for no-op benchmarks: `--set width=200` gives 200 producers and one join.
     let width = try p.config.int("width", 20, "producers in the `wide` target")

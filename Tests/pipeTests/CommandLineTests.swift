@@ -98,7 +98,7 @@ import Testing
         #expect(list.stdout.contains("millis = 50  <integer>"))
         let json = try cli.toy("list", "--json")
         let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
-        #expect((parsed?["stages"] as? [Any])?.count == 31)  // toy: 5, wide: 21, big: 5
+        #expect((parsed?["stages"] as? [Any])?.count == 32)  // toy: 5, wide: 21, big: 5, hog: 1
         let dag = try cli.toy("dag", "toy")
         #expect(dag.stdout.hasPrefix("all [toy-join]\n├── 1 <- out of ab [toy-join]\n"))
         let dot = try cli.toy("dag", "toy", "--dot")

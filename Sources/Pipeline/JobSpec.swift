@@ -1,0 +1,98 @@
+import Cache
+import Foundation
+
+/// What a cluster job must build: written by the coordinator into the shared store
+/// (`<store>/jobs/<key>.json`) before it submits, read by `pipe exec-stage` on the node.
+///
+/// The job rebuilds the pipeline with `settings` and recomputes the stage's key from `inputs`;
+/// a different key means the node's pipe (its code or pipeline) is not the coordinator's, and
+/// the job refuses to run rather than store a result under a key that does not describe it.
+public struct JobSpec: Codable, Sendable, Equatable {
+    public var stage: String
+    /// Hex of the stage key the coordinator computed.
+    public var key: String
+    /// Input name -> digest hex.
+    public var inputs: [String: String]
+    /// The `--set` overrides the coordinator's pipeline was built with.
+    public var settings: [String: String]
+    public var forced: Bool
+    /// The store directory, as the nodes see it (a shared file system).
+    public var store: String
+    public var pipeVersion: String
+
+    public init(_ request: StageRequest, settings: [String: String]) {
+        stage = request.stage.name
+        key = request.key.hex
+        inputs = request.inputs.mapValues(\.hex)
+        self.settings = settings
+        forced = request.forced
+        store = request.store.root.path
+        pipeVersion = PipeVersion.current
+    }
+
+    /// Where the coordinator writes the spec of `key`.
+    public static func url(store: ArtifactStore, key: Digest) -> URL {
+        store.root.appendingPathComponent("jobs/\(key.hex).json")
+    }
+
+    /// Writes atomically (a job never reads half a spec), creating `jobs/`.
+    public func write(to url: URL) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try encoder.encode(self).write(to: url, options: .atomic)
+    }
+
+    public static func read(from url: URL) throws -> JobSpec {
+        do {
+            return try JSONDecoder().decode(JobSpec.self, from: Data(contentsOf: url))
+        } catch {
+            throw JobSpecError.unreadable(path: url.path, reason: "\(error)")
+        }
+    }
+
+    /// The request this spec describes in `pipeline`, after checking that this pipe computes the
+    /// coordinator's key.
+    public func request(in pipeline: PipelineDefinition, store: ArtifactStore, observer: BuildObserver?,
+                        isCancelled: @escaping @Sendable () -> Bool) throws -> StageRequest {
+        guard let stage = pipeline.stage(named: self.stage) else { throw JobSpecError.unknownStage(self.stage) }
+        var digests: [String: Digest] = [:]
+        for (name, hex) in inputs {
+            guard let digest = Digest(hex: hex) else { throw JobSpecError.malformed("input '\(name)' digest \(hex)") }
+            digests[name] = digest
+        }
+        guard let expected = Digest(hex: key) else { throw JobSpecError.malformed("key \(key)") }
+        guard Set(digests.keys) == Set(stage.inputs.keys) else {
+            throw JobSpecError.keyMismatch(stage: self.stage, expected: key, computed: "inputs "
+                + digests.keys.sorted().joined(separator: ",") + " vs " + stage.inputs.keys.sorted().joined(separator: ","))
+        }
+        let computed = StageKey.compute(stage, inputs: digests)
+        guard computed == expected else {
+            throw JobSpecError.keyMismatch(stage: self.stage, expected: key, computed: computed.hex)
+        }
+        return StageRequest(stage: stage, key: computed, inputs: digests, forced: forced, store: store,
+                            observer: observer, isCancelled: isCancelled)
+    }
+}
+
+/// Why `pipe exec-stage` refused a job spec.
+public enum JobSpecError: Error, CustomStringConvertible {
+    case unreadable(path: String, reason: String)
+    case malformed(String)
+    case unknownStage(String)
+    case keyMismatch(stage: String, expected: String, computed: String)
+
+    public var description: String {
+        switch self {
+        case let .unreadable(path, reason):
+            return "job spec \(path) cannot be read: \(reason) (is the store on a file system the nodes share?)"
+        case let .malformed(what):
+            return "job spec is malformed: \(what)"
+        case let .unknownStage(name):
+            return "this pipe has no stage '\(name)': pipe on the node differs from the coordinator's; rebuild/redeploy it"
+        case let .keyMismatch(stage, expected, computed):
+            return "stage '\(stage)': the coordinator's key is \(expected.prefix(12)) but this pipe computes \(computed.prefix(12)): "
+                + "pipe on the node differs from the coordinator's; rebuild/redeploy it"
+        }
+    }
+}

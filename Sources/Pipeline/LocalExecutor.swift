@@ -1,0 +1,121 @@
+import Cache
+import Foundation
+
+/// Runs stage bodies in this process, on the calling thread, under the store's per-key lock:
+/// a second process wanting the same key waits, then finds the result stored.
+///
+/// Also what a cluster job runs (`pipe exec-stage`), so a result built on a node is stored by
+/// exactly the code that stores a local one.
+public struct LocalExecutor: StageExecutor {
+    public init() {}
+
+    public func produce(_ request: StageRequest) throws -> Produced {
+        let (stage, key, store, observer) = (request.stage, request.key, request.store, request.observer)
+        var keyLock = try store.tryLock(key: key)
+        if keyLock == nil {
+            observer?.stageWaiting(stage, key: key)
+            keyLock = try store.lock(key: key)
+        }
+        defer { keyLock?.release() }
+        // Another process may have stored it while we waited for the lock; under the lock, so
+        // two processes sharing a store download a remote result once.
+        if let found = try request.storedResult() { return .found(found) }
+
+        var data: [String: Data] = [:]
+        for (name, ref) in stage.inputs {
+            data[name] = try load(input: name, ref: ref, digest: request.inputs[name]!, store: store)
+        }
+
+        observer?.stageStarted(stage, key: key)
+        let started = Date()
+        let log = StageLog(started: started)
+        let scratch = store.root.appendingPathComponent("tmp/stage-\(key.short)-\(getpid())", isDirectory: true)
+        try? FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let context = StageContext(
+            inputs: data, scratch: scratch,
+            onLog: { line in log.append(line); observer?.stageLog(stage, line) },
+            onProgress: { progress in observer?.stageProgress(stage, progress) },
+            cancelled: request.isCancelled)
+        do {
+            try stage.body(context)
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            log.append("error: \(error)")
+            let path = Self.saveFailedLog(log.text, stage: stage, key: key, store: store)
+            throw BuildError.stageFailed(stage: stage.name, key: key, log: path, message: "\(error)")
+        }
+        let written = context.outputs
+        let missing = stage.outputs.filter { written[$0] == nil }
+        if !missing.isEmpty { throw BuildError.missingOutputs(stage: stage.name, missing: missing) }
+        let extra = written.keys.filter { !stage.outputs.contains($0) }.sorted()
+        if !extra.isEmpty { throw BuildError.undeclaredOutputs(stage: stage.name, extra: extra) }
+
+        var outputs: [String: Digest] = [:]
+        for (name, bytes) in written { outputs[name] = try store.put(bytes) }
+        let finished = Date()
+        log.append("finished in \(String(format: "%.2f", finished.timeIntervalSince(started))) s")
+        let logDigest = try store.put(Data(log.text.utf8))
+        let record = ActionRecord(
+            key: key, stage: stage.name, kind: stage.kind, params: stage.params, inputs: request.inputs,
+            codeDigest: stage.code.digest, codeFiles: stage.code.files, outputs: outputs,
+            started: started, finished: finished, host: ProcessInfo.processInfo.hostName,
+            pipeVersion: PipeVersion.current, log: logDigest)
+        try store.record(record)
+        return .ran(record, seconds: finished.timeIntervalSince(started))
+    }
+
+    private func load(input name: String, ref: ArtifactRef, digest: Digest, store: ArtifactStore) throws -> Data {
+        switch ref {
+        case let .output(upstream, _):
+            do {
+                return try store.get(digest)
+            } catch let error as StoreError {
+                if case .corruptBlob = error {
+                    throw Builder.CorruptInput(input: name, upstream: upstream, digest: digest)
+                }
+                throw error
+            }
+        case let .file(path):
+            let bytes: Data
+            do { bytes = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+                throw BuildError.inputFileUnreadable(stage: "", input: name, path: path, reason: "\(error)")
+            }
+            // The file may have changed since its digest was taken: refuse to run on other bytes.
+            // The store's stat cache answers without re-hashing an unchanged file, which matters
+            // when many stages read one large file (a model): read first, so a later change
+            // shows in the stat.
+            guard try store.fileDigest(at: URL(fileURLWithPath: path)) == digest else {
+                throw BuildError.inputFileUnreadable(stage: "", input: name, path: path,
+                                                     reason: "it changed while the build was running; run the build again")
+            }
+            return bytes
+        }
+    }
+
+    /// Failed runs leave their log as a plain file, so the error message can point at it.
+    private static func saveFailedLog(_ text: String, stage: Stage, key: Digest, store: ArtifactStore) -> String {
+        let directory = store.root.appendingPathComponent("logs", isDirectory: true)
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent("\(stage.name)-\(key.short).failed.log")
+        try? Data(text.utf8).write(to: file, options: .atomic)
+        return file.path
+    }
+}
+
+/// The lines a stage logged, each stamped with the seconds since it started.
+final class StageLog: @unchecked Sendable {
+    private let started: Date
+    private let lock = NSLock()
+    private var lines: [String] = []
+
+    init(started: Date) { self.started = started }
+
+    func append(_ line: String) {
+        let stamp = String(format: "[%8.2fs] ", Date().timeIntervalSince(started))
+        lock.withLock { lines.append(stamp + line) }
+    }
+
+    var text: String { lock.withLock { lines.joined(separator: "\n") + "\n" } }
+}

@@ -1,0 +1,110 @@
+import Foundation
+
+/// Slurm's command-line clients (sbatch, squeue, scontrol, scancel), run as processes. They find
+/// the cluster as a user's shell does: through SLURM_CONF or /etc/slurm.
+struct SlurmClient: Sendable {
+    /// A job's state as Slurm reports it, e.g. PENDING/Priority, RUNNING/None, TIMEOUT/TimeLimit.
+    struct Status: Sendable, Equatable {
+        var state: String
+        var reason: String
+        var isFinished: Bool { !Self.live.contains(state) }
+        /// States after which a job may still run (or is running) its script.
+        static let live: Set<String> = ["PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED",
+                                         "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED", "RESIZING", "SIGNALING",
+                                         "STAGE_OUT", "STOPPED", "RESV_DEL_HOLD"]
+    }
+
+    /// A failed client command: what ran, its status, what it said.
+    struct CommandFailed: Error, CustomStringConvertible {
+        let command: String, status: Int32, output: String
+        var description: String {
+            let said = output.trimmingCharacters(in: .whitespacesAndNewlines)
+            return "`\(command)` exited \(status)" + (said.isEmpty ? "" : ": \(said)")
+                + (status == 127 ? " (are Slurm's client commands installed and on PATH?)" : "")
+        }
+    }
+
+    /// Runs `tool` with `arguments`; stdout on success, CommandFailed otherwise.
+    func run(_ tool: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [tool] + arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Drain stderr concurrently so neither pipe can fill up and block the child.
+        let errData = LockedData()
+        let reader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
+        reader.start()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let stderr = String(decoding: errData.wait(), as: UTF8.self)
+        guard process.terminationStatus == 0 else {
+            throw CommandFailed(command: ([tool] + arguments).joined(separator: " "), status: process.terminationStatus,
+                                output: stderr)
+        }
+        return String(decoding: stdout, as: UTF8.self)
+    }
+
+    /// Submits a batch job; returns its id.
+    func submit(_ arguments: [String]) throws -> String {
+        let out = try run("sbatch", ["--parsable"] + arguments)
+        // --parsable prints "ID" or "ID;CLUSTER".
+        let id = out.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ";").first.map(String.init) ?? ""
+        guard !id.isEmpty, id.allSatisfy(\.isNumber) else {
+            throw CommandFailed(command: "sbatch", status: 0, output: "unexpected output: \(out)")
+        }
+        return id
+    }
+
+    /// The states of `ids` in one squeue call (finished jobs too, while slurmctld remembers them);
+    /// ids it does not list are absent.
+    func statuses(of ids: [String]) throws -> [String: Status] {
+        guard !ids.isEmpty else { return [:] }
+        let out = try run("squeue", ["--noheader", "--states=all", "--format=%i|%T|%r", "--jobs=" + ids.joined(separator: ",")])
+        var result: [String: Status] = [:]
+        for line in out.split(separator: "\n") {
+            let fields = line.split(separator: "|", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            if fields.count >= 3 { result[fields[0]] = Status(state: fields[1], reason: fields[2]) }
+        }
+        return result
+    }
+
+    /// `scontrol show job`'s answer for one job squeue no longer lists; nil if Slurm forgot it.
+    func show(_ id: String) -> Status? {
+        guard let out = try? run("scontrol", ["show", "job", "-o", id]) else { return nil }
+        var fields: [String: String] = [:]
+        for word in out.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
+            if let eq = word.firstIndex(of: "=") { fields[String(word[..<eq])] = String(word[word.index(after: eq)...]) }
+        }
+        guard let state = fields["JobState"] else { return nil }
+        return Status(state: state, reason: fields["Reason"] ?? "None")
+    }
+
+    /// The id of a queued or running job named `name` whose comment is `comment`, if any.
+    func liveJob(name: String, comment: String) throws -> String? {
+        let out = try run("squeue", ["--noheader", "--name=\(name)", "--format=%i|%T|%k"])
+        for line in out.split(separator: "\n") {
+            let fields = line.split(separator: "|", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            if fields.count >= 3, fields[2] == comment, Status.live.contains(fields[1]) { return fields[0] }
+        }
+        return nil
+    }
+
+    func cancel(_ id: String) throws { _ = try run("scancel", [id]) }
+}
+
+/// Bytes handed from one thread to another.
+private final class LockedData: @unchecked Sendable {
+    private let ready = DispatchSemaphore(value: 0)
+    private var data = Data()
+    func set(_ value: Data) { data = value; ready.signal() }
+    /// The bytes, once `set` has run (the semaphore orders the write before this read).
+    func wait() -> Data { ready.wait(); return data }
+}

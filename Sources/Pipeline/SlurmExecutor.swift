@@ -1,0 +1,187 @@
+import Cache
+import Foundation
+
+/// Produces each stage as one Slurm batch job running `pipe exec-stage` on a node, which stores
+/// the result in the shared store; the coordinator (this process) learns the outcome from the
+/// store and from Slurm's job state, never from files the job leaves.
+///
+/// Submission is coordinator-driven: a stage is submitted when its inputs exist, not chained
+/// ahead with `--dependency=afterok`. A stage's key is computed from its inputs' actual digests
+/// (that is what gives early cutoff: an upstream rerun that reproduces its bytes leaves the key,
+/// and so the stored result below it, unchanged), so downstream keys, and whether downstream
+/// must run at all, are unknown until the upstream job finishes. The cost is one scheduling
+/// round per level of the graph.
+///
+/// No key runs twice at once: under a per-key submit lock in the store, the coordinator first
+/// looks for a live job of the key (job name `pipe-<key short>`, comment the full key) and adopts
+/// it, e.g. one left by a coordinator that was killed; and the job itself computes under the
+/// store's key lock and exits at once if the result is already stored.
+public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
+    public let settings: SlurmSettings
+    let client = SlurmClient()
+    let queue: SlurmQueue
+
+    public init(settings: SlurmSettings) {
+        self.settings = settings
+        queue = SlurmQueue(client: client, interval: settings.pollInterval)
+    }
+
+    private let countLock = NSLock()
+    private var submittedCount = 0, adoptedCount = 0
+
+    /// What this executor did, for the build's summary line.
+    public var summary: String {
+        countLock.withLock {
+            "\(submittedCount) jobs submitted, \(adoptedCount) adopted, \(queue.polls) squeue polls"
+        }
+    }
+
+    public func produce(_ request: StageRequest) throws -> Produced {
+        let resources = settings.resources.resources(for: request.stage)
+        if resources.onCoordinator { return try LocalExecutor().produce(request) }
+        let job: String, adopted: Bool
+        switch try submitOrAdopt(request, resources: resources) {
+        case let .stored(action): return .found(action)
+        case let .job(id, wasAdopted): (job, adopted) = (id, wasAdopted)
+        }
+        return try wait(for: job, adopted: adopted, request: request, resources: resources)
+    }
+
+    private enum Submission { case stored(ActionRecord), job(String, adopted: Bool) }
+
+    private func submitOrAdopt(_ request: StageRequest, resources: StageResources) throws -> Submission {
+        let (stage, key) = (request.stage, request.key)
+        let lock = try request.store.lock(named: "submit-\(key.hex)")
+        defer { lock.release() }
+        if let action = try request.storedResult() { return .stored(action) }
+        do {
+            if let live = try client.liveJob(name: Self.jobName(key), comment: key.hex) {
+                request.observer?.stageQueued(stage, key: key, job: live, state: "adopted",
+                                              reason: "submitted earlier for this key")
+                countLock.withLock { adoptedCount += 1 }
+                return .job(live, adopted: true)
+            }
+            let spec = JobSpec.url(store: request.store, key: key)
+            try JobSpec(request, settings: settings.settings).write(to: spec)
+            let output = Self.outputPattern(store: request.store, key: key)
+            try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let id = try client.submit(arguments(stage: stage, key: key, spec: spec, output: output, resources: resources))
+            countLock.withLock { submittedCount += 1 }
+            request.observer?.stageQueued(stage, key: key, job: id, state: "submitted", reason: "")
+            return .job(id, adopted: false)
+        } catch let error as SlurmClient.CommandFailed {
+            throw BuildError.submitFailed(stage: stage.name, key: key, engine: "Slurm", message: "\(error)")
+        }
+    }
+
+    func arguments(stage: Stage, key: Digest, spec: URL, output: URL, resources: StageResources) -> [String] {
+        var arguments = [
+            "--job-name=\(Self.jobName(key))", "--comment=\(key.hex)", "--output=\(output.path)",
+            "--chdir=\(settings.workingDirectory)",
+            // The coordinator decides what reruns (and resubmits); Slurm must not requeue on its own.
+            "--no-requeue",
+            "--cpus-per-task=\(resources.cpus)",
+        ]
+        if let mb = resources.memoryMB { arguments.append("--mem=\(mb)M") }
+        if let minutes = resources.timeMinutes { arguments.append("--time=\(minutes)") }
+        if resources.gpus > 0 { arguments.append("--gres=gpu:\(resources.gpus)") }
+        if let partition = settings.partition { arguments.append("--partition=\(partition)") }
+        if let account = settings.account { arguments.append("--account=\(account)") }
+        let command = [settings.executable, "exec-stage", stage.name, "--job-spec", spec.path].map(Self.shellQuote)
+        arguments.append("--wrap=exec " + command.joined(separator: " "))
+        return arguments
+    }
+
+    private func wait(for job: String, adopted: Bool, request: StageRequest, resources: StageResources) throws -> Produced {
+        let (stage, key, observer) = (request.stage, request.key, request.observer)
+        let started = Date()
+        let outputPath = Self.outputPattern(store: request.store, key: key).path.replacingOccurrences(of: "%j", with: job)
+        let output = FileFollower(path: outputPath)
+        func forward() {
+            for line in output.newLines() {
+                switch JobOutput.parse(line) {
+                case let .log(text): observer?.stageLog(stage, text)
+                case let .progress(progress): observer?.stageProgress(stage, progress)
+                }
+            }
+        }
+        queue.watch(job)
+        defer { queue.unwatch(job) }
+        var last: SlurmClient.Status?
+        var final: SlurmClient.Status?
+        polling: while true {
+            let answer = queue.nextAnswer(for: job)
+            forward()
+            if request.isCancelled() {
+                // Jobs adopted from another coordinator are not ours to cancel.
+                if !adopted { try? client.cancel(job) }
+                throw CancellationError()
+            }
+            switch answer {
+            case .unknown: continue
+            case .forgotten: break polling
+            case let .status(status):
+                if status != last {
+                    if status.state == "RUNNING" { observer?.stageStarted(stage, key: key) }
+                    else { observer?.stageQueued(stage, key: key, job: job, state: status.state, reason: status.reason) }
+                    last = status
+                }
+                if status.isFinished { final = status; break polling }
+            }
+        }
+        forward()
+        // The store is the truth: a stored result counts whatever the job's final state.
+        if let record = try request.store.action(for: key) {
+            // Failed jobs keep their spec for a post-mortem (`pipe exec-stage` can rerun it by hand).
+            try? FileManager.default.removeItem(at: JobSpec.url(store: request.store, key: key))
+            return .ran(record, seconds: Date().timeIntervalSince(started))
+        }
+        let tail = JobOutput.tail(outputPath)
+        var state = final?.state ?? "UNKNOWN"
+        // Without cgroups, slurmstepd's memory enforcement ends a job FAILED or CANCELLED and says why in its output.
+        if state == "FAILED" || state == "CANCELLED",
+           tail.contains(where: { $0.contains("exceeded memory limit") || $0.contains("Exceeded job memory limit") }) {
+            state = "OUT_OF_MEMORY"
+        }
+        var shown = state
+        if let reason = final?.reason, reason != "None", !reason.isEmpty { shown += " (reason: \(reason))" }
+        throw BuildError.jobFailed(stage: stage.name, key: key, engine: "Slurm", job: job, state: shown,
+                                   advice: advice(state, stage: stage, resources: resources, store: request.store),
+                                   log: outputPath, tail: tail)
+    }
+
+    private func advice(_ state: String, stage: Stage, resources: StageResources, store: ArtifactStore) -> String {
+        switch state {
+        case "CANCELLED":
+            return "it was cancelled (scancel or an administrator); build again to resubmit it"
+        case "TIMEOUT":
+            let limit = resources.timeMinutes.map { "\($0) min" } ?? "the partition's default"
+            return "it ran past its time limit (\(limit)); raise it with --set slurm.\(stage.name).time=MINUTES and build again"
+        case "OUT_OF_MEMORY":
+            let limit = resources.memoryMB.map { "\($0) MB" } ?? "the partition's default"
+            return "it was killed for using more memory than it asked for (\(limit)); raise it with --set slurm.\(stage.name).mem=8G and build again"
+        case "NODE_FAIL", "BOOT_FAIL":
+            return "its node failed (see `sinfo -R`); build again to resubmit it"
+        case "COMPLETED":
+            return "it finished but no result of this key is in \(store.root.path): nodes and coordinator must share that path"
+        case "FAILED":
+            return "the stage failed on the node; its log follows"
+        case "UNKNOWN":
+            return "Slurm no longer knows the job and it stored no result; build again to resubmit it"
+        default:
+            return "build again to resubmit it"
+        }
+    }
+
+    /// `pipe-<key short>`: how squeue finds a key's job (its comment holds the full key).
+    static func jobName(_ key: Digest) -> String { "pipe-\(key.short)" }
+
+    /// `<store>/logs/slurm/<key short>-%j.out`: the job's output, found again from key and job id.
+    static func outputPattern(store: ArtifactStore, key: Digest) -> URL {
+        store.root.appendingPathComponent("logs/slurm/\(key.short)-%j.out")
+    }
+
+    static func shellQuote(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}

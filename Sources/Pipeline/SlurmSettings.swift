@@ -1,0 +1,31 @@
+import Foundation
+
+/// How a build uses Slurm: where jobs go and how the coordinator watches them.
+public struct SlurmSettings: Sendable {
+    /// sbatch --partition; nil: the cluster's default partition.
+    public var partition: String?
+    /// sbatch --account; nil: the user's default account.
+    public var account: String?
+    /// Seconds between squeue polls (one call for all of the build's jobs).
+    public var pollInterval: TimeInterval
+    /// The pipe executable as the nodes run it (the same binary as the coordinator's).
+    public var executable: String
+    /// The directory jobs start in: the project's, so relative file inputs resolve as here.
+    public var workingDirectory: String
+    /// The `--set` pipeline settings, passed to each job so it builds the same pipeline.
+    public var settings: [String: String]
+    /// `--set slurm.*` resource overrides.
+    public var resources: ResourceOverrides
+
+    public init(partition: String? = nil, account: String? = nil, pollInterval: TimeInterval = 5,
+                executable: String, workingDirectory: String, settings: [String: String] = [:],
+                resources: ResourceOverrides = ResourceOverrides()) {
+        self.partition = partition
+        self.account = account
+        self.pollInterval = pollInterval
+        self.executable = executable
+        self.workingDirectory = workingDirectory
+        self.settings = settings
+        self.resources = resources
+    }
+}

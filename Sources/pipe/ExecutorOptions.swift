@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+
+/// `--executor local|slurm` and the Slurm options of `pipe build`. Each is also read from the
+/// environment and from `.pipe/executor.json` beside pipeline.swift; flags win over the
+/// environment, which wins over the file.
+struct ExecutorOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Where stages run: local (this process) or slurm (one batch job per stage) ($PIPE_EXECUTOR).",
+        valueName: "local|slurm"))
+    var executor: String?
+
+    @Option(name: .long, help: ArgumentHelp("Slurm partition for the jobs ($PIPE_SLURM_PARTITION).", valueName: "name"))
+    var partition: String?
+
+    @Option(name: .long, help: ArgumentHelp("Slurm account charged for the jobs ($PIPE_SLURM_ACCOUNT).", valueName: "name"))
+    var account: String?
+
+    @Option(name: .long, help: ArgumentHelp("Slurm jobs queued or running at once (default 32; $PIPE_SLURM_MAX_JOBS).", valueName: "n"))
+    var maxJobs: Int?
+
+    static let help = """
+        On a Slurm cluster (--executor slurm), every stage that must run becomes
+        one batch job running `pipe exec-stage` on a node; cached stages never
+        reach the cluster. The store must be on a file system the nodes share
+        (same path), and the pipe binary must be there too ($PIPE_SLURM_PIPE,
+        default: this executable). Resources per stage, kind, or all stages:
+          --set slurm.teacher.e5.mem=8G --set slurm.train-teacher.time=90
+          --set slurm.all.cpus=2 --set slurm.figure.run=coordinator
+        (fields: cpus, mem, time in minutes, gpus, run=cluster|coordinator).
+        $PIPE_SLURM_POLL sets the seconds between squeue polls (default 5).
+        Settings in .pipe/executor.json: {"executor": "slurm", "partition":
+        "gpu", "account": "lab", "maxJobs": 32, "poll": 5, "pipe": "/path",
+        "resources": {"train-teacher": {"mem": "8G"}, "figure": {"run":
+        "coordinator"}}} (--set slurm.* wins over "resources").
+        """
+
+    /// The contents of `.pipe/executor.json`.
+    struct File: Codable {
+        var executor: String?
+        var partition: String?
+        var account: String?
+        var maxJobs: Int?
+        var poll: Double?
+        var pipe: String?
+        /// Stage, kind or "all" -> field -> value, as `--set slurm.<target>.<field>=VALUE` (which wins).
+        var resources: [String: [String: String]]?
+    }
+
+    static func loadFile(in directory: URL) throws -> File {
+        let url = directory.appendingPathComponent(".pipe/executor.json")
+        guard let data = FileManager.default.contents(atPath: url.path) else { return File() }
+        do { return try JSONDecoder().decode(File.self, from: data) } catch {
+            throw ValidationError("\(url.path) is not valid: \(error) (expected e.g. {\"executor\": \"slurm\", \"partition\": \"debug\"})")
+        }
+    }
+
+    /// The executor chosen by flags, environment and file, and the jobs it runs at once
+    /// (nil: the build's --jobs).
+    func resolve(session: Session) throws -> (StageExecutor, maxJobs: Int?) {
+        let env = ProcessInfo.processInfo.environment
+        let cwd = FileManager.default.currentDirectoryPath
+        let file = try Self.loadFile(in: URL(fileURLWithPath: cwd))
+        let kind = executor ?? env["PIPE_EXECUTOR"] ?? file.executor ?? "local"
+        switch kind {
+        case "local":
+            return (LocalExecutor(), nil)
+        case "slurm":
+            let poll = try env["PIPE_SLURM_POLL"].map { text in
+                guard let seconds = Double(text), seconds > 0 else { throw ValidationError("PIPE_SLURM_POLL=\(text): expected seconds > 0") }
+                return seconds
+            } ?? file.poll ?? 5
+            let maxJobs = try maxJobs ?? env["PIPE_SLURM_MAX_JOBS"].map { text in
+                guard let n = Int(text), n >= 1 else { throw ValidationError("PIPE_SLURM_MAX_JOBS=\(text): expected a whole number >= 1") }
+                return n
+            } ?? file.maxJobs ?? 32
+            guard maxJobs >= 1 else { throw ValidationError("--max-jobs must be at least 1") }
+            var resources = session.resources
+            for (target, fields) in file.resources ?? [:] {
+                for (field, value) in fields {
+                    do { try resources.addDefault(target: target, field: field, value: value) } catch {
+                        throw ValidationError(".pipe/executor.json: resources of '\(target)': \(error)")
+                    }
+                }
+            }
+            let settings = SlurmSettings(
+                partition: partition ?? env["PIPE_SLURM_PARTITION"] ?? file.partition,
+                account: account ?? env["PIPE_SLURM_ACCOUNT"] ?? file.account,
+                pollInterval: poll,
+                executable: env["PIPE_SLURM_PIPE"] ?? file.pipe ?? Self.currentExecutable(),
+                workingDirectory: cwd, settings: session.settings, resources: resources)
+            return (SlurmExecutor(settings: settings), maxJobs)
+        default:
+            throw ValidationError("unknown executor '\(kind)': expected local or slurm")
+        }
+    }
+
+    /// This process's executable, absolute (what the nodes run unless told otherwise).
+    static func currentExecutable() -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+
+/// The one-node Slurm cluster on loopback that scripts/slurm-test-cluster runs (one per machine,
+/// shared by every test: `start` is idempotent). Tests reach it through SLURM_CONF.
+final class SlurmCluster: Sendable {
+    /// Why the cluster cannot run here.
+    struct Unavailable: Error, CustomStringConvertible { let description: String }
+
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("scripts/slurm-test-cluster").path
+
+    /// Nil when slurmctld is installed; otherwise why the Slurm tests are skipped.
+    static var unavailableReason: String? {
+        let paths = ["/usr/sbin/slurmctld", "/usr/bin/slurmctld", "/usr/local/sbin/slurmctld"]
+        return paths.contains(where: FileManager.default.isExecutableFile(atPath:)) ? nil
+            : "slurmctld is not installed (apt-get install -y slurm-wlm munge; scripts/install-deps does it): Slurm tests skipped"
+    }
+
+    /// Started once per test process.
+    static let shared: Result<SlurmCluster, Error> = Result { try SlurmCluster() }
+
+    /// The cluster's slurm.conf.
+    let conf: String
+    /// The node's name (the short hostname).
+    let node: String
+
+    private init() throws {
+        let output = try Self.run("/bin/bash", [Self.script, "start"], environment: [:])
+        let conf = output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard output.status == 0, FileManager.default.fileExists(atPath: conf) else {
+            throw Unavailable(description: "the Slurm test cluster did not start: \(output.stderr)")
+        }
+        self.conf = conf
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count)
+        node = String(cString: name).split(separator: ".").first.map(String.init) ?? "localhost"
+    }
+
+    /// What a coordinator under test needs: the cluster, a short poll interval, the executor.
+    var environment: [String: String] {
+        ["SLURM_CONF": conf, "PIPE_SLURM_POLL": "0.3", "PIPE_EXECUTOR": "slurm"]
+    }
+
+    /// Runs a Slurm client (squeue, scontrol, scancel) against this cluster; its stdout.
+    @discardableResult
+    func client(_ tool: String, _ arguments: [String]) throws -> String {
+        let output = try Self.run("/usr/bin/env", [tool] + arguments, environment: ["SLURM_CONF": conf])
+        guard output.status == 0 else {
+            throw Unavailable(description: "\(tool) \(arguments.joined(separator: " ")) failed: \(output.stderr)")
+        }
+        return output.stdout
+    }
+
+    /// `scontrol show job`'s JobState of `job`.
+    func state(of job: String) throws -> String {
+        let out = try client("scontrol", ["show", "job", "-o", job])
+        return out.split(separator: " ").first { $0.hasPrefix("JobState=") }.map { String($0.dropFirst(9)) } ?? "?"
+    }
+
+    /// Waits until `job` is in `state` (up to `timeout` seconds); false if it never was.
+    func wait(for job: String, state wanted: String, timeout: TimeInterval = 60) throws -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try state(of: job) == wanted { return true }
+            usleep(100_000)
+        }
+        return false
+    }
+
+    /// Waits until the node takes jobs again (after a test set it DOWN and RESUMEd it).
+    func waitForNodeUp(timeout: TimeInterval = 60) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let state = try client("sinfo", ["--noheader", "--nodes=\(node)", "--format=%t"])
+            if state.hasPrefix("idle") || state.hasPrefix("mix") || state.hasPrefix("alloc") { return }
+            usleep(200_000)
+        }
+        throw Unavailable(description: "node \(node) did not come back up")
+    }
+
+    private static func run(_ executable: String, _ arguments: [String], environment: [String: String]) throws
+        -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        // Files, not pipes: the script starts daemons that must not inherit a pipe we read to its end.
+        let out = try TemporaryFile(), err = try TemporaryFile()
+        process.standardOutput = out.handle
+        process.standardError = err.handle
+        try process.run()
+        process.waitUntilExit()
+        return (process.terminationStatus, out.contents, err.contents)
+    }
+}
+
+/// A file in the temporary directory, removed on deinit.
+final class TemporaryFile {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("pipe-test-\(UUID().uuidString)")
+    let handle: FileHandle
+
+    init() throws {
+        FileManager.default.createFile(atPath: url.path, contents: nil)
+        handle = try FileHandle(forWritingTo: url)
+    }
+
+    deinit {
+        try? handle.close()
+        try? FileManager.default.removeItem(at: url)
+    }
+
+    var contents: String { (try? String(contentsOf: url, encoding: .utf8)) ?? "" }
+}
+
+/// A coordinator (`ToyPipe build ... --executor slurm`) running in the background, its standard
+/// error in a file the test reads while it runs.
+final class BackgroundBuild {
+    let process: Process
+    let stderr: TemporaryFile
+
+    init(_ cli: CommandRunner, _ arguments: [String], environment: [String: String]) throws {
+        process = cli.process("ToyPipe", arguments, environment: environment)
+        stderr = try TemporaryFile()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = stderr.handle
+        try process.run()
+    }
+
+    /// The id of the job submitted for `stage`, once the coordinator printed it (nil after `timeout`).
+    func job(of stage: String, timeout: TimeInterval = 30) -> String? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            for line in stderr.contents.split(separator: "\n") {
+                guard let range = line.range(of: "] \(stage): job ") else { continue }
+                let rest = line[range.upperBound...]
+                if rest.contains(" submitted") { return String(rest.prefix(while: \.isNumber)) }
+            }
+            usleep(50_000)
+        }
+        return nil
+    }
+
+    func wait() -> Int32 {
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
