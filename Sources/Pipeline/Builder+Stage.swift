@@ -38,6 +38,11 @@ extension Builder {
     private func cached(_ stage: Stage, _ action: ActionRecord, heads: [String: Digest]) throws
         -> (BuildReport.Outcome, ActionRecordRef) {
         if heads[stage.name] != action.key { try store.setHead(stage: stage.name, key: action.key) }
+        if let remote = options.remote {
+            do { try remote.found(action) } catch {
+                observer?.warning("could not push '\(stage.name)' (key \(action.key.short)): \(error)")
+            }
+        }
         observer?.stageCached(stage, key: action.key)
         return (.cached, ActionRecordRef(key: action.key, outputs: action.outputs))
     }

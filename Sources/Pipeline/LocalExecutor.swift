@@ -23,7 +23,7 @@ public struct LocalExecutor: StageExecutor {
 
         var data: [String: Data] = [:]
         for (name, ref) in stage.inputs {
-            data[name] = try load(input: name, ref: ref, digest: request.inputs[name]!, store: store)
+            data[name] = try Self.load(input: name, ref: ref, digest: request.inputs[name]!, store: store)
         }
 
         observer?.stageStarted(stage, key: key)
@@ -66,7 +66,8 @@ public struct LocalExecutor: StageExecutor {
         return .ran(record, seconds: finished.timeIntervalSince(started))
     }
 
-    private func load(input name: String, ref: ArtifactRef, digest: Digest, store: ArtifactStore) throws -> Data {
+    /// The bytes of one input: a blob of the store, or a file whose digest must still be `digest`.
+    static func load(input name: String, ref: ArtifactRef, digest: Digest, store: ArtifactStore) throws -> Data {
         switch ref {
         case let .output(upstream, _):
             do {

@@ -9,6 +9,9 @@ public protocol RemoteResults: Sendable {
     func fetch(key: Digest) throws -> ActionRecord?
     /// `record` was just built and stored locally (pushed when writing through).
     func built(_ record: ActionRecord) throws
+    /// `record` was found in the local store: when writing through, pushed if the remote lacks
+    /// it, so a build killed between storing and pushing a result still shares it next time.
+    func found(_ record: ActionRecord) throws
 }
 
 extension RemoteCache: RemoteResults {
@@ -16,5 +19,9 @@ extension RemoteCache: RemoteResults {
 
     public func built(_ record: ActionRecord) throws {
         if pushesBuilds { try push(record) }
+    }
+
+    public func found(_ record: ActionRecord) throws {
+        if pushesBuilds, try !remoteHasResult(key: record.key) { try push(record) }
     }
 }

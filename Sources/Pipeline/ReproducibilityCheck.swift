@@ -34,7 +34,10 @@ public enum ReproducibilityCheck {
             throw CheckError.notBuilt(stage.name)
         }
         var inputs: [String: Data] = [:]
-        for (input, digest) in action.inputs { inputs[input] = try store.get(digest) }
+        for (input, digest) in action.inputs {
+            guard let ref = stage.inputs[input] else { throw CheckError.notBuilt(stage.name) }
+            inputs[input] = try LocalExecutor.load(input: input, ref: ref, digest: digest, store: store)
+        }
         let scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("pipe-check-\(action.key.short)-\(getpid())", isDirectory: true)
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)

@@ -173,6 +173,11 @@ import Testing
         #expect(try workspace.build(pipeline(), ["t"]).ran == [])
         try Data("three".utf8).write(to: file)
         #expect(try workspace.build(pipeline(), ["t"]).ran == ["p"])
+        // A check reads the file again (its digest is not a blob of the store).
+        let comparisons = try ReproducibilityCheck.run("p", pipeline: pipeline(), store: workspace.store)
+        #expect(comparisons.map(\.identical) == [true])
+        try Data("four!".utf8).write(to: file)
+        #expect(throws: (any Error).self) { try ReproducibilityCheck.run("p", pipeline: pipeline(), store: workspace.store) }
     }
 
     @Test func parallelJobsGiveTheSameResults() throws {

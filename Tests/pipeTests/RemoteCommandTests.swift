@@ -40,6 +40,20 @@ struct RemoteCommandTests {
         #expect(verify.status == 0, "\(verify.stdout)")
     }
 
+    /// Results stored locally before --push (or by a build killed before it pushed) are pushed
+    /// by the next build with --push, which finds them cached.
+    @Test func pushUploadsResultsFoundLocally() throws {
+        let server = try NginxServer()
+        let cli = try CommandRunner(); defer { cli.cleanUp() }
+        #expect(try cli.toy("build", "toy", "--store", "one").status == 0)
+        #expect(server.actionCount == 0)
+        let pushed = try cli.toy("build", "toy", "--store", "one", "--remote", server.url, "--push")
+        #expect(pushed.stderr.contains("5 stages: 0 ran, 5 cached"), "\(pushed.stderr)")
+        #expect(server.actionCount == 5)
+        let fresh = try cli.toy("build", "toy", "--store", "two", "--remote", server.url)
+        #expect(fresh.stderr.contains("5 stages: 0 ran, 5 cached"), "\(fresh.stderr)")
+    }
+
     @Test func namedRemotesAndBundles() throws {
         let server = try NginxServer()
         let cli = try CommandRunner(); defer { cli.cleanUp() }
