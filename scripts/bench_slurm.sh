@@ -32,3 +32,22 @@ python3 -c "print(f'overhead per stage:   {($slurm_s - $local_s) / $stages * 100
 t0=$(now); PIPE_SLURM_POLL=$poll "$toy" build wide --set "width=$width" --store slurm --executor slurm \
   >/dev/null 2>"$work/noop.err"; t1=$(now)
 echo "no-op through Slurm:  $(elapsed "$t0" "$t1") s   [$(line < "$work/noop.err")]"
+
+# The exp1 sweep (teacher, logits, 6 distillation lengths, 7 evaluations, plot) at reduced scale,
+# with the release pipe: real stage kinds, with their declared resources (training on the
+# cluster, evaluation and the plot on the coordinator).
+mnist="${PIPE_MNIST_DIR:-$root/../shared/data/mnist}"
+if [ -d "$mnist" ] && [ -x "$root/.build/release/pipe" ]; then
+  pipe="$root/.build/release/pipe"
+  scale=(--set models=4 --set mnist.train-samples=6000 --set mnist.test-samples=2000 --set distill.samples=6000)
+  export PIPE_MNIST_DIR="$mnist"
+  echo "exp1 at reduced scale: ${scale[*]}"
+  t0=$(now); "$pipe" build figure-exp1 "${scale[@]}" --store exp1-local --results r1 >/dev/null 2>"$work/e1.err"; t1=$(now)
+  echo "local build:          $(elapsed "$t0" "$t1") s   [$(line < "$work/e1.err")]"
+  t0=$(now); PIPE_SLURM_POLL=$poll "$pipe" build figure-exp1 "${scale[@]}" --store exp1-slurm --results r2 \
+    --executor slurm >/dev/null 2>"$work/e2.err"; t1=$(now)
+  echo "through Slurm:        $(elapsed "$t0" "$t1") s   [$(line < "$work/e2.err")]"
+  diff -r r1 r2 >/dev/null && echo "results:              identical files (table.csv, figure.svg)" || echo "results: DIFFER"
+else
+  echo "exp1 part skipped: needs MNIST (PIPE_MNIST_DIR) and a release build (swift build -c release)"
+fi
