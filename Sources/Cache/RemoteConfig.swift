@@ -82,7 +82,8 @@ public struct RemoteConfig: Sendable, Equatable {
         spec.contains(".") || spec.contains(":") || spec.contains("/")
     }
 
-    static func open(location: String, attempts: Int = 4) throws -> Remote {
+    /// The remote at a URL or directory path (credentials from the environment or ~/.netrc).
+    public static func open(location: String, attempts: Int = 4) throws -> Remote {
         guard let range = location.range(of: "://") else {
             return DirectoryRemote(root: URL(fileURLWithPath: location, isDirectory: true))
         }

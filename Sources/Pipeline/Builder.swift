@@ -78,10 +78,14 @@ public final class Builder: @unchecked Sendable {
                 for stage in ready.prefix(options.jobs - run.running) {
                     var upstreamOutputs: [String: [String: Digest]] = [:]
                     for name in stage.upstream { if case let .done(outputs)? = run.state[name] { upstreamOutputs[name] = outputs } }
+                    var upstreamKeys: [String: Digest] = [:]
+                    for name in stage.upstream { upstreamKeys[name] = run.report.results[name]?.key }
                     run.state[stage.name] = .running
                     run.running += 1
-                    let worker = Thread { [self, upstreamOutputs] in
-                        let result = Result { try self.runOne(stage, upstreamOutputs: upstreamOutputs, heads: heads) }
+                    let worker = Thread { [self, upstreamOutputs, upstreamKeys] in
+                        let result = Result {
+                            try self.runOne(stage, upstreamOutputs: upstreamOutputs, upstreamKeys: upstreamKeys, heads: heads)
+                        }
                         self.condition.lock()
                         run.running -= 1
                         switch result {

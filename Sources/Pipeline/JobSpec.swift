@@ -2,7 +2,9 @@ import Cache
 import Foundation
 
 /// What a cluster job must build: written by the coordinator into the shared store
-/// (`<store>/jobs/<key>.json`) before it submits, read by `pipe exec-stage` on the node.
+/// (`<store>/jobs/<key>.json`) before it submits, read by `pipe exec-stage` on the node. When
+/// jobs share results through a remote instead (`--job-store`), the spec travels with the job,
+/// base64 on its command line (`inline`), and names the remote and the upstream actions to pull.
 ///
 /// The job rebuilds the pipeline with `settings` and recomputes the stage's key from `inputs`;
 /// a different key means the node's pipe (its code or pipeline) is not the coordinator's, and
@@ -16,9 +18,14 @@ public struct JobSpec: Codable, Sendable, Equatable {
     /// The `--set` overrides the coordinator's pipeline was built with.
     public var settings: [String: String]
     public var forced: Bool
-    /// The store directory, as the nodes see it (a shared file system).
+    /// The store directory, as the nodes see it (a shared file system, or the node-local job store).
     public var store: String
     public var pipeVersion: String
+    /// The remote cache the job pulls its inputs from and pushes its result to (a URL or a
+    /// directory path, never credentials: the job finds those like any pipe); nil: `store` is shared.
+    public var remote: String?
+    /// Upstream stage name -> key hex of the action whose outputs are this stage's inputs.
+    public var upstream: [String: String]?
 
     public init(_ request: StageRequest, settings: [String: String]) {
         stage = request.stage.name
@@ -28,6 +35,30 @@ public struct JobSpec: Codable, Sendable, Equatable {
         forced = request.forced
         store = request.store.root.path
         pipeVersion = PipeVersion.current
+    }
+
+    /// The spec of a job that shares results through `remote`, storing into the node-local `jobStore`.
+    public init(_ request: StageRequest, settings: [String: String], jobStore: String, remote: String) {
+        self.init(request, settings: settings)
+        store = jobStore
+        self.remote = remote
+        upstream = request.upstream.mapValues(\.hex)
+    }
+
+    /// The spec as one command-line word: base64 of its JSON.
+    public var inline: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return ((try? encoder.encode(self)) ?? Data()).base64EncodedString()
+    }
+
+    public static func decode(inline text: String) throws -> JobSpec {
+        guard let data = Data(base64Encoded: text) else {
+            throw JobSpecError.unreadable(path: "--job-spec-inline", reason: "not base64")
+        }
+        do { return try JSONDecoder().decode(JobSpec.self, from: data) } catch {
+            throw JobSpecError.unreadable(path: "--job-spec-inline", reason: "\(error)")
+        }
     }
 
     /// Where the coordinator writes the spec of `key`.
@@ -53,8 +84,8 @@ public struct JobSpec: Codable, Sendable, Equatable {
 
     /// The request this spec describes in `pipeline`, after checking that this pipe computes the
     /// coordinator's key.
-    public func request(in pipeline: PipelineDefinition, store: ArtifactStore, observer: BuildObserver?,
-                        isCancelled: @escaping @Sendable () -> Bool) throws -> StageRequest {
+    public func request(in pipeline: PipelineDefinition, store: ArtifactStore, remote: RemoteResults? = nil,
+                        observer: BuildObserver?, isCancelled: @escaping @Sendable () -> Bool) throws -> StageRequest {
         guard let stage = pipeline.stage(named: self.stage) else { throw JobSpecError.unknownStage(self.stage) }
         var digests: [String: Digest] = [:]
         for (name, hex) in inputs {
@@ -70,8 +101,13 @@ public struct JobSpec: Codable, Sendable, Equatable {
         guard computed == expected else {
             throw JobSpecError.keyMismatch(stage: self.stage, expected: key, computed: computed.hex)
         }
-        return StageRequest(stage: stage, key: computed, inputs: digests, forced: forced, store: store,
-                            observer: observer, isCancelled: isCancelled)
+        var upstreamKeys: [String: Digest] = [:]
+        for (name, hex) in upstream ?? [:] {
+            guard let digest = Digest(hex: hex) else { throw JobSpecError.malformed("upstream '\(name)' key \(hex)") }
+            upstreamKeys[name] = digest
+        }
+        return StageRequest(stage: stage, key: computed, inputs: digests, forced: forced, store: store, remote: remote,
+                            upstream: upstreamKeys, observer: observer, isCancelled: isCancelled)
     }
 }
 

@@ -16,6 +16,11 @@ import Foundation
 /// looks for a live job of the key (job name `pipe-<key short>`, comment the full key) and adopts
 /// it, e.g. one left by a coordinator that was killed; and the job itself computes under the
 /// store's key lock and exits at once if the result is already stored.
+///
+/// With `settings.jobStore` the nodes need not share the coordinator's file system: the spec
+/// travels base64 on the job's command line, the job stores into that node-local path, pulls
+/// the upstream actions its inputs come from out of the remote and pushes its result there;
+/// the coordinator then pulls it (`request.storedResult()`). The job's output stays on its node.
 public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
     public let settings: SlurmSettings
     let client = SlurmClient()
@@ -61,11 +66,20 @@ public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
                 countLock.withLock { adoptedCount += 1 }
                 return .job(live, adopted: true)
             }
-            let spec = JobSpec.url(store: request.store, key: key)
-            try JobSpec(request, settings: settings.settings).write(to: spec)
-            let output = Self.outputPattern(store: request.store, key: key)
-            try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
-            let id = try client.submit(arguments(stage: stage, key: key, spec: spec, output: output, resources: resources))
+            let command: [String]
+            if let jobStore = settings.jobStore, let remote = settings.remote {
+                // Nothing through the file system: the spec travels on the job's command line.
+                let spec = JobSpec(request, settings: settings.settings, jobStore: jobStore, remote: remote)
+                command = [settings.executable, "exec-stage", stage.name, "--job-spec-inline", spec.inline]
+            } else {
+                let spec = JobSpec.url(store: request.store, key: key)
+                try JobSpec(request, settings: settings.settings).write(to: spec)
+                try FileManager.default.createDirectory(at: outputPattern(request.store, key: key).deletingLastPathComponent(),
+                                                        withIntermediateDirectories: true)
+                command = [settings.executable, "exec-stage", stage.name, "--job-spec", spec.path]
+            }
+            let id = try client.submit(arguments(stage: stage, key: key, command: command,
+                                                 output: outputPattern(request.store, key: key), resources: resources))
             countLock.withLock { submittedCount += 1 }
             request.observer?.stageQueued(stage, key: key, job: id, state: "submitted", reason: "")
             return .job(id, adopted: false)
@@ -74,9 +88,13 @@ public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
         }
     }
 
-    func arguments(stage: Stage, key: Digest, spec: URL, output: URL, resources: StageResources) -> [String] {
+    func arguments(stage: Stage, key: Digest, command: [String], output: URL, resources: StageResources) -> [String] {
+        // Slurm fails a job whose --output directory is missing on the node, and the coordinator
+        // cannot create a node-local one: with a job store, the job's shell creates it and
+        // redirects pipe's output there (Slurm's own messages go nowhere).
+        let local = settings.jobStore != nil
         var arguments = [
-            "--job-name=\(Self.jobName(key))", "--comment=\(key.hex)", "--output=\(output.path)",
+            "--job-name=\(Self.jobName(key))", "--comment=\(key.hex)", "--output=\(local ? "/dev/null" : output.path)",
             "--chdir=\(settings.workingDirectory)",
             // The coordinator decides what reruns (and resubmits); Slurm must not requeue on its own.
             "--no-requeue",
@@ -87,15 +105,22 @@ public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
         if resources.gpus > 0 { arguments.append("--gres=gpu:\(resources.gpus)") }
         if let partition = settings.partition { arguments.append("--partition=\(partition)") }
         if let account = settings.account { arguments.append("--account=\(account)") }
-        let command = [settings.executable, "exec-stage", stage.name, "--job-spec", spec.path].map(Self.shellQuote)
-        arguments.append("--wrap=exec " + command.joined(separator: " "))
+        let quoted = command.map(Self.shellQuote).joined(separator: " ")
+        if local {
+            let directory = Self.shellQuote(output.deletingLastPathComponent().path)
+            let file = Self.shellQuote(output.path.replacingOccurrences(of: "%j", with: "@JOB@"))
+                .replacingOccurrences(of: "@JOB@", with: "'\"$SLURM_JOB_ID\"'")
+            arguments.append("--wrap=mkdir -p \(directory) && exec \(quoted) >\(file) 2>&1")
+        } else {
+            arguments.append("--wrap=exec " + quoted)
+        }
         return arguments
     }
 
     private func wait(for job: String, adopted: Bool, request: StageRequest, resources: StageResources) throws -> Produced {
         let (stage, key, observer) = (request.stage, request.key, request.observer)
         let started = Date()
-        let outputPath = Self.outputPattern(store: request.store, key: key).path.replacingOccurrences(of: "%j", with: job)
+        let outputPath = outputPattern(request.store, key: key).path.replacingOccurrences(of: "%j", with: job)
         let output = FileFollower(path: outputPath)
         func forward() {
             for line in output.newLines() {
@@ -130,8 +155,9 @@ public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
             }
         }
         forward()
-        // The store is the truth: a stored result counts whatever the job's final state.
-        if let record = try request.store.action(for: key) {
+        // The store is the truth (with a job store: the remote, pulled into our store): a stored
+        // result counts whatever the job's final state.
+        if let record = try result(of: request) {
             // Failed jobs keep their spec for a post-mortem (`pipe exec-stage` can rerun it by hand).
             try? FileManager.default.removeItem(at: JobSpec.url(store: request.store, key: key))
             return .ran(record, seconds: Date().timeIntervalSince(started))
@@ -145,9 +171,12 @@ public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
         }
         var shown = state
         if let reason = final?.reason, reason != "None", !reason.isEmpty { shown += " (reason: \(reason))" }
+        // A job store's output is on the job's node: shown here only if this machine can read it.
+        let log = settings.jobStore != nil && !FileManager.default.isReadableFile(atPath: outputPath)
+            ? "\(outputPath) (on the job's node, not readable here)" : outputPath
         throw BuildError.jobFailed(stage: stage.name, key: key, engine: "Slurm", job: job, state: shown,
                                    advice: advice(state, stage: stage, resources: resources, store: request.store),
-                                   log: outputPath, tail: tail)
+                                   log: log, tail: tail)
     }
 
     private func advice(_ state: String, stage: Stage, resources: StageResources, store: ArtifactStore) -> String {
@@ -162,6 +191,8 @@ public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
             return "it was killed for using more memory than it asked for (\(limit)); raise it with --set slurm.\(stage.name).mem=8G and build again"
         case "NODE_FAIL", "BOOT_FAIL":
             return "its node failed (see `sinfo -R`); build again to resubmit it"
+        case "COMPLETED" where settings.jobStore != nil:
+            return "it finished but the remote \(settings.remote ?? "") has no complete result of this key"
         case "COMPLETED":
             return "it finished but no result of this key is in \(store.root.path): nodes and coordinator must share that path"
         case "FAILED":
@@ -171,6 +202,22 @@ public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
         default:
             return "build again to resubmit it"
         }
+    }
+
+    /// The result the job stored: in the shared store, or, with a job store, on the remote
+    /// (pulled into the coordinator's store, blobs verified).
+    private func result(of request: StageRequest) throws -> ActionRecord? {
+        guard settings.jobStore != nil else { return try request.store.action(for: request.key) }
+        // A forced stage's old result may be in our store; the job just pushed the new one.
+        if request.forced { return try request.remote?.fetch(key: request.key) }
+        return try request.storedResult()
+    }
+
+    /// The job's output: in the shared store, or in the node-local job store (readable here
+    /// only if this machine is the node or shares that path).
+    func outputPattern(_ store: ArtifactStore, key: Digest) -> URL {
+        guard let jobStore = settings.jobStore else { return Self.outputPattern(store: store, key: key) }
+        return URL(fileURLWithPath: jobStore).appendingPathComponent("logs/slurm/\(key.short)-%j.out")
     }
 
     /// `pipe-<key short>`: how squeue finds a key's job (its comment holds the full key).

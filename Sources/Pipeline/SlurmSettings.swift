@@ -16,10 +16,16 @@ public struct SlurmSettings: Sendable {
     public var settings: [String: String]
     /// `--set slurm.*` resource overrides.
     public var resources: ResourceOverrides
+    /// `--job-store`: a store path local to each node; jobs pull their inputs from `remote` into
+    /// it and push their results back, so nodes share no file system with the coordinator.
+    /// Nil: jobs open the coordinator's store (which must be on a shared file system).
+    public var jobStore: String?
+    /// The remote jobs share results through (its location, no credentials); set with `jobStore`.
+    public var remote: String?
 
     public init(partition: String? = nil, account: String? = nil, pollInterval: TimeInterval = 5,
                 executable: String, workingDirectory: String, settings: [String: String] = [:],
-                resources: ResourceOverrides = ResourceOverrides()) {
+                resources: ResourceOverrides = ResourceOverrides(), jobStore: String? = nil, remote: String? = nil) {
         self.partition = partition
         self.account = account
         self.pollInterval = pollInterval
@@ -27,5 +33,7 @@ public struct SlurmSettings: Sendable {
         self.workingDirectory = workingDirectory
         self.settings = settings
         self.resources = resources
+        self.jobStore = jobStore
+        self.remote = remote
     }
 }

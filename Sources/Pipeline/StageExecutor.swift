@@ -11,7 +11,9 @@ import Foundation
 ///
 /// Adding another engine (Kubernetes Jobs, Ray tasks) means one more type conforming here,
 /// nothing in the planner or the Builder:
-/// - write `JobSpec(request, settings:)` where the worker can read it (the shared store),
+/// - write `JobSpec(request, settings:)` where the worker can read it (the shared store), or,
+///   when workers share only the remote, pass `JobSpec(request, settings:, jobStore:, remote:)`
+///   with the job (`--job-spec-inline`) and read the result back with `request.storedResult()`,
 /// - start a worker that runs `pipe exec-stage STAGE --job-spec FILE` (it checks the key, takes
 ///   the store's key lock and runs `LocalExecutor`, so outputs are published atomically),
 /// - wait for the engine's verdict, forward log lines with `JobOutput`, and on success read the
@@ -42,11 +44,14 @@ public struct StageRequest: Sendable {
     public let forced: Bool
     public let store: ArtifactStore
     public let remote: RemoteResults?
+    /// Upstream stage name -> key of the action whose outputs are wired to this stage's inputs
+    /// (what a job that shares results through the remote pulls before it runs).
+    public let upstream: [String: Digest]
     public let observer: BuildObserver?
     public let isCancelled: @Sendable () -> Bool
 
     public init(stage: Stage, key: Digest, inputs: [String: Digest], forced: Bool, store: ArtifactStore,
-                remote: RemoteResults? = nil, observer: BuildObserver? = nil,
+                remote: RemoteResults? = nil, upstream: [String: Digest] = [:], observer: BuildObserver? = nil,
                 isCancelled: @escaping @Sendable () -> Bool = { false }) {
         self.stage = stage
         self.key = key
@@ -54,6 +59,7 @@ public struct StageRequest: Sendable {
         self.forced = forced
         self.store = store
         self.remote = remote
+        self.upstream = upstream
         self.observer = observer
         self.isCancelled = isCancelled
     }

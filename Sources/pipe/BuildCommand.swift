@@ -61,10 +61,17 @@ struct BuildCommand: ParsableCommand {
                 return
             }
             let display: ProgressDisplay = Console.isTerminal ? LiveDisplay() : PlainDisplay()
-            let cache = try remoteOptions.remote.map {
-                try RemoteOptions.cache($0, store: store, push: push, verb: push ? "transferred" : "pulled")
+            let remote = try remoteOptions.remote.map {
+                try RemoteOptions.loadConfig().resolve($0, attempts: RemoteOptions.attempts)
             }
-            let (executor, maxJobs) = try executorOptions.resolve(session: session)
+            let (executor, maxJobs) = try executorOptions.resolve(session: session, remote: remote?.location)
+            // Jobs with a node-local store read their inputs from the remote: everything this
+            // build finds or builds itself is written through, so the jobs below it find it there.
+            let throughRemote = (executor as? SlurmExecutor)?.settings.jobStore != nil
+            let writes = push || throughRemote
+            let cache = remote.map {
+                RemoteOptions.cache($0, store: store, push: writes, verb: writes ? "transferred" : "pulled")
+            }
             let builder = Builder(pipeline: session.pipeline, store: store, executor: executor, observer: display,
                                   options: BuildOptions(jobs: maxJobs ?? jobs, keepGoing: keepGoing, force: forced,
                                                         remote: cache))

@@ -18,6 +18,13 @@ struct ExecStageCommand: ParsableCommand {
             its outputs and log atomically; if the key's result is already stored it
             exits 0 without running. Log and progress lines go to standard output.
             Exit status 0: the result is stored; 1: it is not.
+
+            With --job-spec-inline (pipe build --job-store), the spec names a
+            node-local store and a remote: the job pulls the upstream actions its
+            inputs come from (blobs verified), runs the stage with the remote as
+            its shared cache (a result already there is not recomputed), and
+            pushes the result (blobs first, /ac/ entry last). Exit status 0: the
+            result is on the remote.
             """,
         shouldDisplay: false)
 
@@ -25,11 +32,22 @@ struct ExecStageCommand: ParsableCommand {
     var stage: String
 
     @Option(name: .long, help: ArgumentHelp("The job spec JSON written by the coordinator.", valueName: "file"))
-    var jobSpec: String
+    var jobSpec: String?
+
+    @Option(name: .long, help: ArgumentHelp("The job spec as base64 JSON (jobs sharing results through a remote).",
+                                            valueName: "base64"))
+    var jobSpecInline: String?
+
+    func validate() throws {
+        if (jobSpec == nil) == (jobSpecInline == nil) {
+            throw ValidationError("give exactly one of --job-spec FILE and --job-spec-inline BASE64")
+        }
+    }
 
     func run() throws {
         try reportingErrors {
-            let spec = try JobSpec.read(from: URL(fileURLWithPath: jobSpec))
+            let spec = try jobSpecInline.map { try JobSpec.decode(inline: $0) }
+                ?? JobSpec.read(from: URL(fileURLWithPath: jobSpec!))
             guard spec.stage == stage else {
                 throw ValidationError("the job spec is for stage '\(spec.stage)', not '\(stage)'")
             }
@@ -43,14 +61,32 @@ struct ExecStageCommand: ParsableCommand {
             let terminated = Atomic<Bool>(false)
             let interrupts = Interrupts(announce: false) { terminated.store(true, ordering: .relaxed) }
             defer { interrupts.stop() }
-            let request = try spec.request(in: session.pipeline, store: store, observer: observer,
+            // A job store shares results through the remote: credentials come from this node's
+            // environment or ~/.netrc, never from the spec.
+            // Transfers are reported by the job's own log lines, not a progress line on stderr.
+            let cache = try spec.remote.map { location in
+                RemoteCache(store: store, remote: try RemoteConfig.open(location: location, attempts: RemoteOptions.attempts),
+                            pushesBuilds: true, concurrency: 4)
+            }
+            let request = try spec.request(in: session.pipeline, store: store, remote: cache, observer: observer,
                                            isCancelled: { terminated.load(ordering: .relaxed) })
             do {
+                if let cache { try pullUpstream(request, cache: cache, observer: observer) }
+                let record: ActionRecord
                 switch try LocalExecutor().produce(request) {
-                case .found:
+                case let .found(found):
                     observer.say("key \(request.key.short) is already stored: nothing to run")
-                case let .ran(record, seconds):
-                    observer.say(String(format: "stored key %@ on %@ in %.2f s", record.key.short, record.host, seconds))
+                    record = found
+                case let .ran(ran, seconds):
+                    observer.say(String(format: "stored key %@ on %@ in %.2f s", ran.key.short, ran.host, seconds))
+                    record = ran
+                }
+                if let cache {
+                    let sent = try cache.push(record)
+                    guard try cache.remoteHasResult(key: record.key) else {
+                        throw JobStoreError("the remote \(cache.remote.location) has no result of key \(record.key.short) after pushing it")
+                    }
+                    observer.say("pushed key \(record.key.short) to \(cache.remote.location) (\(sent) bytes of blobs)")
                 }
             } catch is CancellationError {
                 observer.say("stopped by SIGTERM (scancel or time limit): nothing stored")
@@ -58,6 +94,31 @@ struct ExecStageCommand: ParsableCommand {
             }
         }
     }
+}
+
+/// Pulls the upstream actions whose outputs are the inputs of `request` from the remote into
+/// the job's store (blobs verified by RemoteCache); an input still missing afterwards fails the job.
+private func pullUpstream(_ request: StageRequest, cache: RemoteCache, observer: JobLogObserver) throws {
+    for (name, key) in request.upstream.sorted(by: { $0.key < $1.key }) {
+        if try request.store.action(for: key) == nil {
+            guard try cache.pull(key: key) != nil else {
+                throw JobStoreError("the remote \(cache.remote.location) has no complete result of upstream '\(name)' (key \(key.short))")
+            }
+            observer.say("pulled '\(name)' (key \(key.short)) from \(cache.remote.location)")
+        }
+    }
+    for (input, ref) in request.stage.inputs {
+        guard case let .output(upstream, _) = ref, let digest = request.inputs[input] else { continue }
+        if !request.store.contains(digest) {
+            throw JobStoreError("input '\(input)' (blob \(digest.short) of '\(upstream)') is in no upstream result pulled from \(cache.remote.location)")
+        }
+    }
+}
+
+/// Why a job sharing results through a remote could not.
+struct JobStoreError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// Writes a job's log and progress to standard output, in the lines the coordinator replays.

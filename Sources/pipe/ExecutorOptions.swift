@@ -20,6 +20,11 @@ struct ExecutorOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Slurm jobs queued or running at once (default 32; $PIPE_SLURM_MAX_JOBS).", valueName: "n"))
     var maxJobs: Int?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "A store path local to each node: jobs pull inputs from --remote into it and push results back, no shared file system ($PIPE_SLURM_JOB_STORE).",
+        valueName: "path"))
+    var jobStore: String?
+
     static let help = """
         On a Slurm cluster (--executor slurm), every stage that must run becomes
         one batch job running `pipe exec-stage` on a node; cached stages never
@@ -30,9 +35,15 @@ struct ExecutorOptions: ParsableArguments {
           --set slurm.all.cpus=2 --set slurm.figure.run=coordinator
         (fields: cpus, mem, time in minutes, gpus, run=cluster|coordinator).
         $PIPE_SLURM_POLL sets the seconds between squeue polls (default 5).
+        Without a shared file system: --job-store /tmp/pipe-jobs --remote URL.
+        Each job then opens that node-local store, pulls its inputs from the
+        remote, runs the stage and pushes the result (credentials from the
+        node's own $PIPE_REMOTE_* or ~/.netrc); the coordinator pulls it. The
+        job's log stays on the node (<job store>/logs/slurm/), so its log and
+        progress lines are shown only where the coordinator can read that path.
         Settings in .pipe/executor.json: {"executor": "slurm", "partition":
         "gpu", "account": "lab", "maxJobs": 32, "poll": 5, "pipe": "/path",
-        "resources": {"train-teacher": {"mem": "8G"}, "figure": {"run":
+        "jobStore": "/tmp/pipe-jobs", "resources": {"train-teacher": {"mem": "8G"}, "figure": {"run":
         "coordinator"}}} (--set slurm.* wins over "resources").
         """
 
@@ -44,6 +55,7 @@ struct ExecutorOptions: ParsableArguments {
         var maxJobs: Int?
         var poll: Double?
         var pipe: String?
+        var jobStore: String?
         /// Stage, kind or "all" -> field -> value, as `--set slurm.<target>.<field>=VALUE` (which wins).
         var resources: [String: [String: String]]?
     }
@@ -57,8 +69,9 @@ struct ExecutorOptions: ParsableArguments {
     }
 
     /// The executor chosen by flags, environment and file, and the jobs it runs at once
-    /// (nil: the build's --jobs).
-    func resolve(session: Session) throws -> (StageExecutor, maxJobs: Int?) {
+    /// (nil: the build's --jobs). `remote` is the location of the build's --remote (no
+    /// credentials), which a job store needs.
+    func resolve(session: Session, remote: String?) throws -> (StageExecutor, maxJobs: Int?) {
         let env = ProcessInfo.processInfo.environment
         let cwd = FileManager.default.currentDirectoryPath
         let file = try Self.loadFile(in: URL(fileURLWithPath: cwd))
@@ -84,12 +97,24 @@ struct ExecutorOptions: ParsableArguments {
                     }
                 }
             }
+            let jobStore = jobStore ?? env["PIPE_SLURM_JOB_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? file.jobStore
+            if let jobStore {
+                guard remote != nil else {
+                    throw ValidationError("--job-store \(jobStore) needs --remote NAME|URL: with a node-local job store, "
+                        + "jobs get their inputs from the remote and publish their results there, "
+                        + "since they share no file system with this coordinator")
+                }
+                guard jobStore.hasPrefix("/") else {
+                    throw ValidationError("--job-store \(jobStore): expected an absolute path (as every node sees it)")
+                }
+            }
             let settings = SlurmSettings(
                 partition: partition ?? env["PIPE_SLURM_PARTITION"] ?? file.partition,
                 account: account ?? env["PIPE_SLURM_ACCOUNT"] ?? file.account,
                 pollInterval: poll,
                 executable: env["PIPE_SLURM_PIPE"] ?? file.pipe ?? Self.currentExecutable(),
-                workingDirectory: cwd, settings: session.settings, resources: resources)
+                workingDirectory: cwd, settings: session.settings, resources: resources,
+                jobStore: jobStore, remote: jobStore == nil ? nil : remote)
             return (SlurmExecutor(settings: settings), maxJobs)
         default:
             throw ValidationError("unknown executor '\(kind)': expected local or slurm")

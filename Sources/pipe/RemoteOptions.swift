@@ -21,7 +21,10 @@ struct RemoteOptions: ParsableArguments {
 
     /// The cache between `store` and the remote named by `spec`, reporting transfers on stderr.
     static func cache(_ spec: String, store: ArtifactStore, push: Bool, verb: String) throws -> RemoteCache {
-        let remote = try loadConfig().resolve(spec, attempts: attempts)
+        cache(try loadConfig().resolve(spec, attempts: attempts), store: store, push: push, verb: verb)
+    }
+
+    static func cache(_ remote: Remote, store: ArtifactStore, push: Bool, verb: String) -> RemoteCache {
         let progress = TransferProgress(verb: verb) { line in
             FileHandle.standardError.write(Data("pipe: remote: \(line)\n".utf8))
         }

@@ -34,7 +34,8 @@ struct ExecutorTests {
                                                              workingDirectory: "/proj"))
         let key = StageKey.compute(stage, inputs: [:])
         let arguments = executor.arguments(
-            stage: stage, key: key, spec: JobSpec.url(store: workspace.store, key: key),
+            stage: stage, key: key,
+            command: ["/opt/pipe it", "exec-stage", "a", "--job-spec", JobSpec.url(store: workspace.store, key: key).path],
             output: SlurmExecutor.outputPattern(store: workspace.store, key: key),
             resources: StageResources(cpus: 4, memoryMB: 8192, timeMinutes: 90, gpus: 1))
         for expected in ["--job-name=pipe-\(key.short)", "--comment=\(key.hex)", "--chdir=/proj", "--no-requeue",
@@ -43,9 +44,44 @@ struct ExecutorTests {
             #expect(arguments.contains(expected), "\(expected) in \(arguments)")
         }
         #expect(arguments.last == "--wrap=exec '/opt/pipe it' 'exec-stage' 'a' '--job-spec' '\(workspace.store.root.path)/jobs/\(key.hex).json'")
-        let plain = executor.arguments(stage: stage, key: key, spec: URL(fileURLWithPath: "/s"), output: URL(fileURLWithPath: "/o"),
+        let plain = executor.arguments(stage: stage, key: key, command: ["/s"], output: URL(fileURLWithPath: "/o"),
                                        resources: .standard)
         #expect(!plain.contains { $0.hasPrefix("--mem") || $0.hasPrefix("--time") || $0.hasPrefix("--gres") })
+        #expect(plain.contains("--output=/o"))
+    }
+
+    /// With a node-local job store, Slurm writes nowhere the node may lack; the job's shell
+    /// creates the log directory and names the file after its job id.
+    @Test func jobStoreJobsCreateTheirLogDirectoryOnTheNode() throws {
+        let workspace = try Workspace()
+        let stage = try diamond().stage(named: "a")!
+        let executor = SlurmExecutor(settings: SlurmSettings(executable: "/opt/pipe", workingDirectory: "/proj",
+                                                             jobStore: "/tmp/jobs x", remote: "http://cache:8080"))
+        let key = StageKey.compute(stage, inputs: [:])
+        let output = executor.outputPattern(workspace.store, key: key)
+        #expect(output.path == "/tmp/jobs x/logs/slurm/\(key.short)-%j.out")
+        let arguments = executor.arguments(stage: stage, key: key, command: ["/opt/pipe", "exec-stage", "a"],
+                                           output: output, resources: .standard)
+        #expect(arguments.contains("--output=/dev/null"))
+        #expect(arguments.last == "--wrap=mkdir -p '/tmp/jobs x/logs/slurm' && exec '/opt/pipe' 'exec-stage' 'a' "
+                + ">'/tmp/jobs x/logs/slurm/\(key.short)-'\"$SLURM_JOB_ID\"'.out' 2>&1")
+    }
+
+    @Test func inlineJobSpecCarriesRemoteAndUpstreamKeys() throws {
+        let workspace = try Workspace()
+        let pipeline = try diamond()
+        let stage = pipeline.stage(named: "ab")!
+        let inputs = ["1": Digest.of(Data("x".utf8)), "2": Digest.of(Data("y".utf8))]
+        let upstream = ["a": Digest.of(Data("ka".utf8)), "b": Digest.of(Data("kb".utf8))]
+        let request = StageRequest(stage: stage, key: StageKey.compute(stage, inputs: inputs), inputs: inputs,
+                                   forced: false, store: workspace.store, upstream: upstream)
+        let spec = JobSpec(request, settings: ["k": "v"], jobStore: "/tmp/jobs", remote: "http://cache:8080")
+        let decoded = try JobSpec.decode(inline: spec.inline)
+        #expect(decoded == spec)
+        #expect(decoded.store == "/tmp/jobs" && decoded.remote == "http://cache:8080")
+        let rebuilt = try decoded.request(in: pipeline, store: workspace.store, observer: nil, isCancelled: { false })
+        #expect(rebuilt.upstream == upstream && rebuilt.key == request.key)
+        #expect(throws: JobSpecError.self) { try JobSpec.decode(inline: "not base64!") }
     }
 
     @Test func jobSpecRefusesAKeyThisPipeDoesNotCompute() throws {
