@@ -41,7 +41,7 @@ struct BuildCommand: ParsableCommand {
 
     @OptionGroup var executorOptions: ExecutorOptions
 
-    @Flag(name: .long, help: "With --remote: upload each stage's result to the remote after it is built.")
+    @Flag(name: .long, help: "With --remote: upload each stage's result to the remote after it is built, and the stored results it reuses that the remote lacks.")
     var push = false
 
     func validate() throws {

@@ -30,9 +30,11 @@ struct ExecutorOptions: ParsableArguments {
         one batch job running `pipe exec-stage` on a node; cached stages never
         reach the cluster. The store must be on a file system the nodes share
         (same path), and the pipe binary must be there too ($PIPE_SLURM_PIPE,
-        default: this executable). Resources per stage, kind, or all stages:
+        default: this executable). Each stage kind declares what it needs
+        (training: 2 cpus, 2 GB, 60 min; loading data, evaluation and figures
+        run on the coordinator). Override per stage, kind, or all stages:
           --set slurm.teacher.e5.mem=8G --set slurm.train-teacher.time=90
-          --set slurm.all.cpus=2 --set slurm.figure.run=coordinator
+          --set slurm.all.cpus=2 --set slurm.evaluate.run=cluster
         (fields: cpus, mem, time in minutes, gpus, run=cluster|coordinator).
         $PIPE_SLURM_POLL sets the seconds between squeue polls (default 5).
         Without a shared file system: --job-store /tmp/pipe-jobs --remote URL.
@@ -43,8 +45,9 @@ struct ExecutorOptions: ParsableArguments {
         progress lines are shown only where the coordinator can read that path.
         Settings in .pipe/executor.json: {"executor": "slurm", "partition":
         "gpu", "account": "lab", "maxJobs": 32, "poll": 5, "pipe": "/path",
-        "jobStore": "/tmp/pipe-jobs", "resources": {"train-teacher": {"mem": "8G"}, "figure": {"run":
-        "coordinator"}}} (--set slurm.* wins over "resources").
+        "jobStore": "/tmp/pipe-jobs", "resources": {"train-teacher": {"mem":
+        "8G"}, "evaluate": {"run": "cluster"}}} (--set slurm.* wins over
+        "resources").
         """
 
     /// The contents of `.pipe/executor.json`.
