@@ -26,26 +26,12 @@ struct SlurmClient: Sendable {
 
     /// Runs `tool` with `arguments`; stdout on success, CommandFailed otherwise.
     func run(_ tool: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Drain stderr concurrently so neither pipe can fill up and block the child.
-        let errData = LockedData()
-        let reader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
-        reader.start()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let stderr = String(decoding: errData.wait(), as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw CommandFailed(command: ([tool] + arguments).joined(separator: " "), status: process.terminationStatus,
-                                output: stderr)
+        let result = try Subprocess.run([tool] + arguments)
+        guard result.status == 0 else {
+            throw CommandFailed(command: ([tool] + arguments).joined(separator: " "), status: result.status,
+                                output: result.stderr)
         }
-        return String(decoding: stdout, as: UTF8.self)
+        return result.stdout
     }
 
     /// Submits a batch job; returns its id.
@@ -98,13 +84,4 @@ struct SlurmClient: Sendable {
     }
 
     func cancel(_ id: String) throws { _ = try run("scancel", [id]) }
-}
-
-/// Bytes handed from one thread to another.
-private final class LockedData: @unchecked Sendable {
-    private let ready = DispatchSemaphore(value: 0)
-    private var data = Data()
-    func set(_ value: Data) { data = value; ready.signal() }
-    /// The bytes, once `set` has run (the semaphore orders the write before this read).
-    func wait() -> Data { ready.wait(); return data }
 }

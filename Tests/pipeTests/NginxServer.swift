@@ -1,5 +1,6 @@
 import Cache
 import Foundation
+import Pipeline
 
 /// A real nginx serving a remote cache on 127.0.0.1, started by scripts/nginx-test-server.
 /// Stopping keeps the served files, and `start()` again serves them on the same port.
@@ -48,17 +49,9 @@ final class NginxServer {
     func stop() { _ = try? Self.runScript(["stop", directory.path]) }
 
     private static func runScript(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        // The script starts a daemon: see Subprocess for why not Foundation's Process.
+        let result = try Subprocess.run(["/bin/bash", script] + arguments)
+        return (result.status, result.stdout, result.stderr)
     }
 
     /// Problems with the served cache: a /cas/ file not hashing to its name, an /ac/ entry that

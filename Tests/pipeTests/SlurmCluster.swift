@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 
 /// The one-node Slurm cluster on loopback that scripts/slurm-test-cluster runs (one per machine,
 /// shared by every test: `start` is idempotent). Tests reach it through SLURM_CONF.
@@ -80,19 +81,10 @@ final class SlurmCluster: Sendable {
 
     private static func run(_ executable: String, _ arguments: [String], environment: [String: String]) throws
         -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        // Files, not pipes: the script starts daemons that must not inherit a pipe we read to its end.
-        let out = try TemporaryFile(), err = try TemporaryFile()
-        process.standardOutput = out.handle
-        process.standardError = err.handle
-        try process.run()
-        process.waitUntilExit()
-        return (process.terminationStatus, out.contents, err.contents)
+        // Not Foundation's Process: its waitUntilExit once missed this script's exit and spun
+        // forever (see Subprocess).
+        let result = try Subprocess.run([executable] + arguments, environment: environment)
+        return (result.status, result.stdout, result.stderr)
     }
 }
 
