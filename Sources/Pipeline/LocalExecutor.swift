@@ -21,9 +21,11 @@ public struct LocalExecutor: StageExecutor {
         // two processes sharing a store download a remote result once.
         if let found = try request.storedResult() { return .found(found) }
 
-        var data: [String: Data] = [:]
+        let corruption = InputCorruption()
+        var sources: [String: StageInput] = [:]
         for (name, ref) in stage.inputs {
-            data[name] = try Self.load(input: name, ref: ref, digest: request.inputs[name]!, store: store)
+            sources[name] = Self.source(input: name, ref: ref, digest: request.inputs[name]!, store: store,
+                                        corruption: corruption)
         }
 
         observer?.stageStarted(stage, key: key)
@@ -33,7 +35,7 @@ public struct LocalExecutor: StageExecutor {
         try? FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let context = StageContext(
-            inputs: data, scratch: scratch,
+            sources: sources, scratch: scratch,
             onLog: { line in log.append(line); observer?.stageLog(stage, line) },
             onProgress: { progress in observer?.stageProgress(stage, progress) },
             cancelled: request.isCancelled)
@@ -42,6 +44,9 @@ public struct LocalExecutor: StageExecutor {
         } catch let error as CancellationError {
             throw error
         } catch {
+            // An input blob that failed its check, however the stage reported it: the builder
+            // recomputes its producer.
+            if let corrupt = corruption.first { throw corrupt }
             log.append("error: \(error)")
             let path = Self.saveFailedLog(log.text, stage: stage, key: key, store: store)
             throw BuildError.stageFailed(stage: stage.name, key: key, log: path, message: "\(error)")
@@ -64,6 +69,39 @@ public struct LocalExecutor: StageExecutor {
             pipeVersion: PipeVersion.current, log: logDigest)
         try store.record(record)
         return .ran(record, seconds: finished.timeIntervalSince(started))
+    }
+
+    /// One input, read or mapped when the stage asks: a blob of the store (a mapped input is
+    /// restored into the stage's scratch directory), or a file, used in place, whose digest must
+    /// still be `digest`.
+    static func source(input name: String, ref: ArtifactRef, digest: Digest, store: ArtifactStore,
+                       corruption: InputCorruption) -> StageInput {
+        StageInput(digest: digest.hex, bytes: {
+            do { return try load(input: name, ref: ref, digest: digest, store: store) } catch let error as Builder.CorruptInput {
+                corruption.record(error)
+                throw error
+            }
+        }, file: { scratch in
+            switch ref {
+            case let .output(upstream, _):
+                let url = scratch.appendingPathComponent("input-\(digest.hex)")
+                do { try store.get(digest, to: url) } catch let error as StoreError {
+                    if case .corruptBlob = error {
+                        let corrupt = Builder.CorruptInput(input: name, upstream: upstream, digest: digest)
+                        corruption.record(corrupt)
+                        throw corrupt
+                    }
+                    throw error
+                }
+                return url
+            case let .file(path):
+                guard try store.fileDigest(at: URL(fileURLWithPath: path)) == digest else {
+                    throw BuildError.inputFileUnreadable(stage: "", input: name, path: path,
+                                                         reason: "it changed while the build was running; run the build again")
+                }
+                return URL(fileURLWithPath: path)
+            }
+        })
     }
 
     /// The bytes of one input: a blob of the store, or a file whose digest must still be `digest`.
@@ -103,6 +141,14 @@ public struct LocalExecutor: StageExecutor {
         try? Data(text.utf8).write(to: file, options: .atomic)
         return file.path
     }
+}
+
+/// The first corrupt input blob a stage met while reading its inputs.
+final class InputCorruption: @unchecked Sendable {
+    private let lock = NSLock()
+    private var found: Builder.CorruptInput?
+    func record(_ error: Builder.CorruptInput) { lock.withLock { if found == nil { found = error } } }
+    var first: Builder.CorruptInput? { lock.withLock { found } }
 }
 
 /// The lines a stage logged, each stamped with the seconds since it started.

@@ -33,16 +33,17 @@ public enum ReproducibilityCheck {
         guard let step = plan.step(stage.name), case let .cached(action) = step.decision else {
             throw CheckError.notBuilt(stage.name)
         }
-        var inputs: [String: Data] = [:]
+        var inputs: [String: StageInput] = [:]
         for (input, digest) in action.inputs {
             guard let ref = stage.inputs[input] else { throw CheckError.notBuilt(stage.name) }
-            inputs[input] = try LocalExecutor.load(input: input, ref: ref, digest: digest, store: store)
+            inputs[input] = LocalExecutor.source(input: input, ref: ref, digest: digest, store: store,
+                                                 corruption: InputCorruption())
         }
         let scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("pipe-check-\(action.key.short)-\(getpid())", isDirectory: true)
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let context = StageContext(inputs: inputs, scratch: scratch,
+        let context = StageContext(sources: inputs, scratch: scratch,
                                    onLog: { line in observer?.stageLog(stage, line) },
                                    onProgress: { observer?.stageProgress(stage, $0) })
         observer?.stageStarted(stage, key: action.key)

@@ -4,8 +4,10 @@ import Foundation
 ///
 /// The engine makes one per run; tests make one directly to run a stage body without a store.
 public final class StageContext: @unchecked Sendable {
-    private let inputs: [String: Data]
+    private let inputs: [String: StageInput]
     private let lock = NSLock()
+    private var loaded: [String: Data] = [:]
+    private var files: [String: URL] = [:]
     private var written: [String: Data] = [:]
     private let onLog: @Sendable (String) -> Void
     private let onProgress: @Sendable (StageProgress) -> Void
@@ -13,12 +15,23 @@ public final class StageContext: @unchecked Sendable {
     /// A private empty directory for temporary files, removed after the run.
     public let scratch: URL
 
-    public init(inputs: [String: Data],
+    /// A context over inputs already in memory (tests, benchmarks).
+    public convenience init(inputs: [String: Data],
+                            scratch: URL = FileManager.default.temporaryDirectory,
+                            onLog: @escaping @Sendable (String) -> Void = { _ in },
+                            onProgress: @escaping @Sendable (StageProgress) -> Void = { _ in },
+                            cancelled: @escaping @Sendable () -> Bool = { false }) {
+        self.init(sources: inputs.mapValues { StageInput(data: $0) }, scratch: scratch, onLog: onLog,
+                  onProgress: onProgress, cancelled: cancelled)
+    }
+
+    /// A context whose inputs are read or mapped only when the stage asks for them.
+    public init(sources: [String: StageInput],
                 scratch: URL = FileManager.default.temporaryDirectory,
                 onLog: @escaping @Sendable (String) -> Void = { _ in },
                 onProgress: @escaping @Sendable (StageProgress) -> Void = { _ in },
                 cancelled: @escaping @Sendable () -> Bool = { false }) {
-        self.inputs = inputs
+        self.inputs = sources
         self.scratch = scratch
         self.onLog = onLog
         self.onProgress = onProgress
@@ -30,10 +43,30 @@ public final class StageContext: @unchecked Sendable {
 
     /// The bytes of input `name`; throws StageError.missingInput when it is not wired.
     public func input(_ name: String) throws -> Data {
-        guard let data = inputs[name] else {
-            throw StageError.missingInput(name: name, available: inputNames)
-        }
+        let source = try self.source(name)
+        if let data = lock.withLock({ loaded[name] }) { return data }
+        let data = try source.bytes()
+        lock.withLock { loaded[name] = data }
         return data
+    }
+
+    /// A file holding exactly the bytes of input `name`, for readers that map it instead of reading
+    /// it whole: the input's own file where it has one, else a copy in scratch. Read-only; valid
+    /// for the run.
+    public func inputFile(_ name: String) throws -> URL {
+        let source = try self.source(name)
+        if let url = lock.withLock({ files[name] }) { return url }
+        let url = try source.file(scratch)
+        lock.withLock { files[name] = url }
+        return url
+    }
+
+    /// The SHA-256 (hex) of input `name`'s bytes, known without reading them.
+    public func inputDigest(_ name: String) throws -> String { try source(name).digest }
+
+    private func source(_ name: String) throws -> StageInput {
+        guard let source = inputs[name] else { throw StageError.missingInput(name: name, available: inputNames) }
+        return source
     }
 
     /// Writes output `name`; writing the same name twice keeps the last bytes.

@@ -71,39 +71,43 @@ public final class LanguageModelFile: @unchecked Sendable {
         }
     }
 
-    nonisolated(unsafe) private static var last: (inputs: [String: Data], file: LanguageModelFile)?
+    nonisolated(unsafe) private static var last: (inputs: [String: String], file: LanguageModelFile)?
     private static let lock = NSLock()
 
-    /// The model in input `name` of `context`: a GGUF file's bytes, or the files of a Hugging Face
-    /// directory as inputs `name/config.json`, `name/model.safetensors`, ...
+    /// The model in input `name` of `context`: a GGUF file, or the files of a Hugging Face
+    /// directory as inputs `name/config.json`, `name/model.safetensors`, ... Mapped from the
+    /// inputs' own files (see StageContext.inputFile), never read whole; the last model loaded is
+    /// reused while its inputs' digests are the same.
     public static func load(_ context: StageContext, input name: String = "model") throws -> LanguageModelFile {
         let directoryInputs = context.inputNames.filter { $0.hasPrefix(name + "/") }
         let isDirectory = !context.inputNames.contains(name) && !directoryInputs.isEmpty
-        var inputs: [String: Data] = [:]
-        for input in isDirectory ? directoryInputs : [name] { inputs[input] = try context.input(input) }
+        let names = isDirectory ? directoryInputs : [name]
+        var digests: [String: String] = [:]
+        for input in names { digests[input] = try context.inputDigest(input) }
         return try lock.withLock {
-            if let last, last.inputs == inputs { return last.file }
+            if let last, last.inputs == digests { return last.file }
             last = nil
-            let path = context.scratch.appendingPathComponent("model-\(UUID().uuidString)" + (isDirectory ? "" : ".gguf")).path
-            try FileManager.default.createDirectory(atPath: isDirectory ? path : context.scratch.path, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(atPath: path) }
             let file: LanguageModelFile
             if isDirectory {
-                for (input, bytes) in inputs {
+                // The files under the names the loader expects, as links to where they lie.
+                let path = context.scratch.appendingPathComponent("model-\(UUID().uuidString)").path
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(atPath: path) }
+                for input in names {
                     let fileName = String(input.dropFirst(name.count + 1))
                     guard !fileName.contains("/") else { throw StageError.badInput(name: input, reason: "a model file in a subdirectory") }
-                    try bytes.write(to: URL(fileURLWithPath: path + "/" + fileName))
+                    try FileManager.default.createSymbolicLink(atPath: path + "/" + fileName,
+                                                               withDestinationPath: context.inputFile(input).path)
                 }
                 do { file = try LanguageModelFile(directory: path, source: "inputs '\(name)/*'") } catch {
                     throw StageError.badInput(name: name + "/", reason: "not a usable Hugging Face model directory: \(error)")
                 }
             } else {
-                try inputs[name]!.write(to: URL(fileURLWithPath: path))
-                do { file = try LanguageModelFile(path: path, source: "input '\(name)'") } catch {
+                do { file = try LanguageModelFile(path: context.inputFile(name).path, source: "input '\(name)'") } catch {
                     throw StageError.badInput(name: name, reason: "not a usable GGUF model: \(error)")
                 }
             }
-            last = (inputs, file)
+            last = (digests, file)
             return file
         }
     }
