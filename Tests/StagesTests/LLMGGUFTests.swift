@@ -96,6 +96,23 @@ struct LLMGGUFTests {
         #expect(throws: GGUFError.missingTensor(path: iq, tensor: "y")) { _ = try file.floats(named: "y") }
     }
 
+    @Test func corruptHeadersNameTheKeyOrTensor() throws {
+        let odd = try writeTemporaryFile(GGUFBuilder.oneTensor(metadataType: 99), name: "type99.gguf")
+        #expect(throws: GGUFError.unknownValueType(path: odd, key: "general.architecture", type: 99)) { _ = try GGUFFile(path: odd) }
+        // Data offsets must be multiples of the alignment (32 by default) and inside the file.
+        let misaligned = try writeTemporaryFile(GGUFBuilder.oneTensor(offset: 3), name: "misaligned.gguf")
+        #expect(throws: GGUFError.badTensor(path: misaligned, tensor: "x", reason: "data offset 3 is misaligned or out of range")) {
+            _ = try GGUFFile(path: misaligned)
+        }
+        let short = try writeTemporaryFile(GGUFBuilder.oneTensor(dataBytes: 64), name: "short.gguf")
+        #expect {
+            _ = try GGUFFile(path: short)
+        } throws: { error in
+            guard case let .truncated(path, _, needed, what)? = error as? GGUFError else { return false }
+            return path == short && needed == 128 && what == "the data of tensor \"x\""
+        }
+    }
+
     @Test func missingFileIsAMappedFileError() {
         #expect(throws: MappedFileError.self) { _ = try GGUFFile(path: "/nonexistent/model.gguf") }
     }

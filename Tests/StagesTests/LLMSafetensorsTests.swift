@@ -26,6 +26,45 @@ struct LLMSafetensorsTests {
         #expect(maxAbsDifference(values, try gguf.floats(named: "output.weight").array) < 1e-6)
     }
 
+    /// A safetensors file of one tensor written here: header length, JSON header, data.
+    static func file(_ header: String, _ data: [UInt8], name: String) throws -> String {
+        var bytes: [UInt8] = []
+        withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { bytes += $0 }
+        return try writeTemporaryFile(bytes + Array(header.utf8) + data, name: name)
+    }
+
+    @Test func float16TensorsWidenExactly() throws {
+        // 1, -2, 0.5, 65504 (the largest half), 2^-24 (the smallest subnormal), -0.
+        let halves: [UInt16] = [0x3C00, 0xC000, 0x3800, 0x7BFF, 0x0001, 0x8000]
+        var data: [UInt8] = []
+        for h in halves { withUnsafeBytes(of: h.littleEndian) { data += $0 } }
+        let path = try Self.file(#"{"__metadata__":{"format":"pt"},"x":{"dtype":"F16","shape":[2,3],"data_offsets":[0,12]}}"#,
+                                 data, name: "f16.safetensors")
+        let file = try SafetensorsFile(path: path)
+        let values = try file.floats(named: "x").array
+        #expect(values == [1, -2, 0.5, 65504, Float(sign: .plus, exponent: -24, significand: 1), -0.0])
+        #expect(values[5].sign == .minus)
+        // Offsets that disagree with the shape: the tensor is named.
+        let wrong = try Self.file(#"{"x":{"dtype":"F16","shape":[2,3],"data_offsets":[0,10]}}"#, Array(data.prefix(10)),
+                                  name: "wrong.safetensors")
+        #expect {
+            _ = try SafetensorsFile(path: wrong).floats(named: "x")
+        } throws: { error in
+            guard case let .badTensor(p, tensor, _)? = error as? SafetensorsError else { return false }
+            return p == wrong && tensor == "x"
+        }
+    }
+
+    @Test func aBadIndexIsNamed() throws {
+        let directory = try llmTemporaryDirectory() + "/bad-index"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let index = directory + "/model.safetensors.index.json"
+        try Data(#"{"metadata":{},"weight_map":{"x":7}}"#.utf8).write(to: URL(fileURLWithPath: index))
+        #expect(throws: SafetensorsError.badIndex(path: index, reason: "no \"weight_map\" object of strings")) {
+            _ = try SafetensorsCheckpoint(directory: directory)
+        }
+    }
+
     @Test func errorsNameTheFile() throws {
         let good = [UInt8](try Data(contentsOf: URL(fileURLWithPath: tinyLlamaDirectory + "/llama3/model.safetensors")))
         let truncated = try writeTemporaryFile(Array(good[0..<(good.count - 10)]), name: "cut.safetensors")

@@ -54,14 +54,15 @@ struct GGUFBuilder {
     mutating func pad(to alignment: Int) { while bytes.count % alignment != 0 { bytes.append(0) } }
 
     /// A file with one F32-or-`type` tensor "x" of 32 elements and the given header fields.
-    static func oneTensor(version: UInt32 = 3, type: UInt32 = 0, dataBytes: Int = 128) -> [UInt8] {
+    static func oneTensor(version: UInt32 = 3, type: UInt32 = 0, dataBytes: Int = 128, metadataType: UInt32 = 8,
+                          offset: UInt64 = 0) -> [UInt8] {
         var b = GGUFBuilder()
         b.bytes += Array("GGUF".utf8)
         b.u32(version)
         b.u64(1)  // tensors
         b.u64(1)  // metadata
-        b.string("general.architecture"); b.u32(8); b.string("llama")
-        b.string("x"); b.u32(1); b.u64(32); b.u32(type); b.u64(0)
+        b.string("general.architecture"); b.u32(metadataType); b.string("llama")
+        b.string("x"); b.u32(1); b.u64(32); b.u32(type); b.u64(offset)
         b.pad(to: 32)
         b.bytes += [UInt8](repeating: 0, count: dataBytes)
         return b.bytes

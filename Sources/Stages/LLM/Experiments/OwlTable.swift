@@ -15,7 +15,11 @@ public struct OwlTable: StageKind {
         public var variants: [String]
         /// Rows per "most raised" section.
         public var top: Int
-        public init(animal: String = "owl", variants: [String]? = nil, top: Int = 10) {
+        /// Number tokens are looked for among this many most probable tokens under the animal
+        /// prompt (the study: its top 10000).
+        public var candidates: Int
+        public init(animal: String = "owl", variants: [String]? = nil, top: Int = 10, candidates: Int = 10_000) {
+            self.candidates = candidates
             self.animal = animal
             let plural = StudyPrompts.plural(animal)
             let capital = animal.prefix(1).uppercased() + animal.dropFirst()
@@ -58,12 +62,16 @@ public struct OwlTable: StageKind {
         let base = try distribution("base"), animal = try distribution("animal")
         let seqBase = try distribution("seq.base"), seqAnimal = try distribution("seq.animal")
         var rows = rowsFor(params, file, section: "animal token", base, animal)
-        // Number tokens: every token whose text (spaces aside) is digits.
+        // Number tokens: 1-3 digits (spaces aside) among the animal prompt's most probable tokens.
+        let candidates = Set((0..<file.model.config.vocabularySize)
+            .sorted { animal[$0] != animal[$1] ? animal[$0] > animal[$1] : $0 < $1 }.prefix(params.candidates))
         let numberTokens = (0..<file.model.config.vocabularySize).filter {
             let text = file.text(of: $0).trimmingCharacters(in: .whitespaces)
-            return !text.isEmpty && text.allSatisfy { $0.isASCII && $0.isNumber }
+            return (1...3).contains(text.count) && text.allSatisfy { $0.isASCII && $0.isNumber } && candidates.contains($0)
         }
-        rows += mostRaised(numberTokens.map { Row(section: "number token", item: ProbabilityFormat.token(file.text(of: $0)),
+        context.log("\(numberTokens.count) number tokens (1-3 digits) among the \(params.animal) prompt's top \(params.candidates)")
+        rows += mostRaised(numberTokens.map { Row(section: "number token (top \(params.candidates))",
+                                                  item: ProbabilityFormat.token(file.text(of: $0)),
                                                   without: base[$0], with: animal[$0]) }, params.top)
         let baseNumbers = try numbers("base.numbers"), animalNumbers = try numbers("animal.numbers")
         let seqBaseNumbers = try numbers("seq.base.numbers"), seqAnimalNumbers = try numbers("seq.animal.numbers")
