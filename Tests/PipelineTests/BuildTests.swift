@@ -160,6 +160,40 @@ import Testing
         #expect(rebuilt.ran.last == "parity")
     }
 
+    @Test func inputFilesAreTheFileItselfOrARestoredBlob() throws {
+        let workspace = try Workspace()
+        let file = workspace.root.appendingPathComponent("model.bin")
+        try Data("weights".utf8).write(to: file)
+        let tag = UUID().uuidString
+        func pipeline() throws -> PipelineDefinition {
+            let p = PipelineBuilder()
+            let direct = p.stage("direct", MappedCopy.self, .init(tag: tag + "direct"), inputs: ["in": .file(path: file.path)])
+            let emitted = p.stage("emitted", Emit.self, .init(text: "blob", times: 3))
+            let restored = p.stage("restored", MappedCopy.self, .init(tag: tag + "restored"), inputs: ["in": emitted["out"]])
+            p.target("t", p.stage("both", Join.self, .init(), inputs: ["1": direct["out"], "2": restored["out"]]), summary: "")
+            return try p.finish()
+        }
+        let first = try workspace.build(pipeline(), ["t"])
+        #expect(first.report.succeeded, "\(first.report.errors)")
+        let both = try #require(first.report.results["both"]?.outputs["out"])
+        #expect(String(decoding: try workspace.store.get(both), as: UTF8.self) == "weights+blobblobblob")
+        // A file input is used where it lies; a stored one is restored into the stage's scratch.
+        #expect(MappedCopy.paths.of(tag + "direct") == [file.path])
+        let restoredPath = try #require(MappedCopy.paths.of(tag + "restored").first)
+        #expect(restoredPath.hasPrefix(workspace.store.root.appendingPathComponent("tmp").path), "\(restoredPath)")
+        // A corrupt blob met through inputFile: quarantined, its producer recomputed, the stage rerun.
+        let digest = try #require(first.report.results["emitted"]?.outputs["out"])
+        let blob = try #require(FileManager.default.enumerator(atPath: workspace.store.root.path)?
+            .compactMap { $0 as? String }.first { $0.contains(digest.hex) })
+        let url = workspace.store.root.appendingPathComponent(blob)
+        var bytes = try Data(contentsOf: url)
+        bytes[bytes.count - 1] ^= 0xFF
+        try bytes.write(to: url)
+        let rebuilt = try workspace.build(pipeline(), ["t"], force: ["restored"])
+        #expect(rebuilt.report.succeeded, "\(rebuilt.report.errors)")
+        #expect(rebuilt.ran.contains("emitted") && rebuilt.ran.last == "restored", "\(rebuilt.ran)")
+    }
+
     @Test func externalFileInputIsKeyedByContent() throws {
         let workspace = try Workspace()
         let file = workspace.root.appendingPathComponent("data.txt")

@@ -152,3 +152,29 @@ func diamond(a: String = "x", aTimes: Int = 1, b: String = "y") throws -> Pipeli
     p.target("result", final, summary: "the diamond's result")
     return try p.finish()
 }
+
+/// Copies its input read through `inputFile` (as a model is mapped), checking the file against the
+/// input's digest; records the path it was given.
+struct MappedCopy: StageKind {
+    struct Params: Codable, Sendable { var tag = "" }
+    static let name = "mapped-copy"
+    static let summary = "copies its input from the file it was given"
+    static let code = CodeFingerprint(files: ["Toy/MappedCopy.swift": "v1"])
+    static let outputs = ["out"]
+    static let paths = PathLog()
+    static func run(_ params: Params, _ context: StageContext) throws {
+        let url = try context.inputFile("in")
+        paths.append(params.tag, url.path)
+        let bytes = try Data(contentsOf: url)
+        guard Digest.of(bytes).hex == (try context.inputDigest("in")) else { throw StageError.failed("the file is not the input") }
+        context.write("out", bytes)
+    }
+
+    /// Paths by the stage's tag, safe across build threads.
+    final class PathLog: @unchecked Sendable {
+        private let lock = NSLock()
+        private var paths: [String: [String]] = [:]
+        func append(_ tag: String, _ path: String) { lock.withLock { paths[tag, default: []].append(path) } }
+        func of(_ tag: String) -> [String] { lock.withLock { paths[tag] ?? [] } }
+    }
+}
