@@ -47,23 +47,51 @@ def write_f32(src, dst):
     writer.close()
 
 
-class LlamaCpp:
-    """One llama.cpp context on a GGUF file."""
-
-    def __init__(self, path, threads):
-        from llama_cpp import Llama
-        self.llm = Llama(model_path=path, n_ctx=1024, n_batch=512, n_ubatch=512, n_threads=threads,
-                         n_threads_batch=threads, verbose=False)
-
-    def best(self, length, repeats):
-        tokens = prompt(length, self.llm.n_vocab())
+def llama_worker(path, threads):
+    """One llama.cpp context on a GGUF file, in a process of its own so that its peak RSS is its
+    own: reads "LENGTH REPEATS" lines, answers tokens/s; "rss" answers the peak RSS in MB."""
+    import resource
+    import sys
+    from llama_cpp import Llama
+    llm = Llama(model_path=path, n_ctx=1024, n_batch=512, n_ubatch=512, n_threads=threads,
+                n_threads_batch=threads, verbose=False)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        if line.strip() == "rss":
+            print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, flush=True)
+            continue
+        length, repeats = map(int, line.split())
+        tokens = prompt(length, llm.n_vocab())
         best = float("inf")
         for _ in range(repeats + 1):  # one warm-up
-            self.llm.reset()  # n_tokens = 0: the next eval overwrites the KV cache from position 0
+            llm.reset()  # n_tokens = 0: the next eval overwrites the KV cache from position 0
             t0 = time.perf_counter()
-            self.llm.eval(tokens)
+            llm.eval(tokens)
             best = min(best, time.perf_counter() - t0)
-        return length / best
+        print(length / best, flush=True)
+
+
+class LlamaCpp:
+    """A llama_worker process."""
+
+    def __init__(self, path, threads):
+        import sys
+        self.process = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--llama-worker", path,
+                                         "--threads", str(threads)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        text=True)
+        if self.process.stdout.readline().strip() != "ready":
+            raise SystemExit("llama.cpp worker failed to load " + path)
+
+    def ask(self, line):
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+        return float(self.process.stdout.readline())
+
+    def best(self, length, repeats):
+        return self.ask("%d %d" % (length, repeats))
+
+    def peak_rss_mb(self):
+        return self.ask("rss")
 
 
 def run_pipe(bench, path, lengths, threads, repeats):
@@ -84,7 +112,10 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--f32", action="store_true")
     parser.add_argument("--bench", default=os.path.join(ROOT, ".build/debug/PrefillBenchmark"))
+    parser.add_argument("--llama-worker", metavar="GGUF", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.llama_worker:
+        return llama_worker(args.llama_worker, args.threads)
     path = args.gguf or subprocess.check_output([os.path.join(ROOT, "scripts/fetch-smollm2")], text=True).strip()
     lengths = [int(x) for x in args.lengths.split(",")]
 
@@ -110,6 +141,8 @@ def main():
     for n in lengths:
         cells = ["%8.1f (%.2fx)" % (r[n], mine[n] / r[n]) for _, r in rows]
         print("%-6d %12.1f  %s" % (n, mine[n], "   ".join(cells)))
+    for name, engine in engines:
+        print("%s: peak RSS %.0f MB (its own process)" % (name, engine.peak_rss_mb()))
 
 
 if __name__ == "__main__":
