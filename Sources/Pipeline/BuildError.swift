@@ -18,6 +18,10 @@ public enum BuildError: Error, CustomStringConvertible, Sendable {
                    log: String, tail: [String])
     /// The cluster refused or could not take a job (a submit command failed).
     case submitFailed(stage: String, key: Digest, engine: String, message: String)
+    /// The cluster's clients kept failing (or did not answer) while a job of the stage was
+    /// watched, for longer than the executor waits; `message` names the command, what it said
+    /// and what to check.
+    case clusterUnreachable(stage: String, key: Digest, engine: String, job: String, message: String)
 
     public var description: String {
         switch self {
@@ -31,6 +35,8 @@ public enum BuildError: Error, CustomStringConvertible, Sendable {
             return text
         case let .submitFailed(stage, key, engine, message):
             return "stage '\(stage)' (key \(key.short)): could not submit a \(engine) job: \(message)"
+        case let .clusterUnreachable(stage, key, engine, job, message):
+            return "stage '\(stage)' (key \(key.short)): lost contact with \(engine) while waiting for job \(job): \(message)"
         case let .missingOutputs(stage, missing):
             return "stage '\(stage)' finished without writing its outputs: " + missing.joined(separator: ", ")
         case let .undeclaredOutputs(stage, extra):

@@ -3,6 +3,13 @@ import Foundation
 /// Slurm's command-line clients (sbatch, squeue, scontrol, scancel), run as processes. They find
 /// the cluster as a user's shell does: through SLURM_CONF or /etc/slurm.
 struct SlurmClient: Sendable {
+    /// Where the commands are; nil: on PATH. (Tests put fakes there.)
+    var directory: String? = nil
+    /// Seconds a command may take before it is killed and counts as failed: Slurm's clients
+    /// retry on their own (a missing config for 60 s, slurmctld per MessageTimeout), so one
+    /// still running after this is hung.
+    var timeout: TimeInterval = 180
+
     /// A job's state as Slurm reports it, e.g. PENDING/Priority, RUNNING/None, TIMEOUT/TimeLimit.
     struct Status: Sendable, Equatable {
         var state: String
@@ -22,11 +29,14 @@ struct SlurmClient: Sendable {
             return "`\(command)` exited \(status)" + (said.isEmpty ? "" : ": \(said)")
                 + (status == 127 ? " (are Slurm's client commands installed and on PATH?)" : "")
         }
+        /// Slurm's answer for a job id it does not know (purged, or never existed).
+        var isUnknownJob: Bool { status != 0 && output.contains("Invalid job id specified") }
     }
 
     /// Runs `tool` with `arguments`; stdout on success, CommandFailed otherwise.
     func run(_ tool: String, _ arguments: [String]) throws -> String {
-        let result = try Subprocess.run([tool] + arguments)
+        let path = directory.map { URL(fileURLWithPath: $0).appendingPathComponent(tool).path } ?? tool
+        let result = try Subprocess.run([path] + arguments, timeout: timeout)
         guard result.status == 0 else {
             throw CommandFailed(command: ([tool] + arguments).joined(separator: " "), status: result.status,
                                 output: result.stderr)
@@ -49,7 +59,14 @@ struct SlurmClient: Sendable {
     /// ids it does not list are absent.
     func statuses(of ids: [String]) throws -> [String: Status] {
         guard !ids.isEmpty else { return [:] }
-        let out = try run("squeue", ["--noheader", "--states=all", "--format=%i|%T|%r", "--jobs=" + ids.joined(separator: ",")])
+        let out: String
+        do {
+            out = try run("squeue", ["--noheader", "--states=all", "--format=%i|%T|%r", "--jobs=" + ids.joined(separator: ",")])
+        } catch let error as CommandFailed where error.isUnknownJob {
+            // squeue fails when none of the ids is known any more (it lists the known ones of a
+            // mix): that is an answer, not a failure; scontrol is asked about each.
+            return [:]
+        }
         var result: [String: Status] = [:]
         for line in out.split(separator: "\n") {
             let fields = line.split(separator: "|", omittingEmptySubsequences: false).map {
@@ -61,8 +78,12 @@ struct SlurmClient: Sendable {
     }
 
     /// `scontrol show job`'s answer for one job squeue no longer lists; nil if Slurm forgot it.
-    func show(_ id: String) -> Status? {
-        guard let out = try? run("scontrol", ["show", "job", "-o", id]) else { return nil }
+    /// Throws when scontrol fails otherwise (slurmctld unreachable): that says nothing of the job.
+    func show(_ id: String) throws -> Status? {
+        let out: String
+        do { out = try run("scontrol", ["show", "job", "-o", id]) } catch let error as CommandFailed where error.isUnknownJob {
+            return nil
+        }
         var fields: [String: String] = [:]
         for word in out.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
             if let eq = word.firstIndex(of: "=") { fields[String(word[..<eq])] = String(word[word.index(after: eq)...]) }

@@ -23,12 +23,15 @@ import Foundation
 /// the coordinator then pulls it (`request.storedResult()`). The job's output stays on its node.
 public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
     public let settings: SlurmSettings
-    let client = SlurmClient()
+    let client: SlurmClient
     let queue: SlurmQueue
 
-    public init(settings: SlurmSettings) {
+    public convenience init(settings: SlurmSettings) { self.init(settings: settings, client: SlurmClient()) }
+
+    init(settings: SlurmSettings, client: SlurmClient) {
         self.settings = settings
-        queue = SlurmQueue(client: client, interval: settings.pollInterval)
+        self.client = client
+        queue = SlurmQueue(client: client, interval: settings.pollInterval, unreachableTimeout: settings.unreachableTimeout)
     }
 
     private let countLock = NSLock()
@@ -145,6 +148,11 @@ public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
             switch answer {
             case .unknown: continue
             case .forgotten: break polling
+            case let .unreachable(failure):
+                // Not cancelled: Slurm cannot be asked to, and the job may still store its result,
+                // which the next build then finds (or adopts the job).
+                throw BuildError.clusterUnreachable(stage: stage.name, key: key, engine: "Slurm", job: job,
+                                                    message: unreachableAdvice(failure))
             case let .status(status):
                 if status != last {
                     if status.state == "RUNNING" { observer?.stageStarted(stage, key: key) }
@@ -177,6 +185,16 @@ public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
         throw BuildError.jobFailed(stage: stage.name, key: key, engine: "Slurm", job: job, state: shown,
                                    advice: advice(state, stage: stage, resources: resources, store: request.store),
                                    log: log, tail: tail)
+    }
+
+    /// What to check when Slurm's clients keep failing: the daemon and the config they read.
+    private func unreachableAdvice(_ failure: String) -> String {
+        let conf = ProcessInfo.processInfo.environment["SLURM_CONF"].map { "SLURM_CONF=\($0)" }
+            ?? "SLURM_CONF unset, so /etc/slurm/slurm.conf"
+        return "Slurm's clients have failed for \(Int(settings.unreachableTimeout)) s; last: \(failure)\n"
+            + "  Is slurmctld up (`scontrol ping`), and is the config the clients read (\(conf)) this cluster's? "
+            + "The job may still finish and store its result; building again finds it or adopts the job. "
+            + "PIPE_SLURM_UNREACHABLE_TIMEOUT=SECONDS waits longer."
     }
 
     private func advice(_ state: String, stage: Stage, resources: StageResources, store: ArtifactStore) -> String {

@@ -22,10 +22,15 @@ public struct SlurmSettings: Sendable {
     public var jobStore: String?
     /// The remote jobs share results through (its location, no credentials); set with `jobStore`.
     public var remote: String?
+    /// Seconds Slurm's clients (squeue, scontrol) may keep failing, or not answer, before the
+    /// stages whose jobs they watch fail: a restarting slurmctld is waited for, a cluster that
+    /// is gone (or a wrong SLURM_CONF) is reported.
+    public var unreachableTimeout: TimeInterval
 
     public init(partition: String? = nil, account: String? = nil, pollInterval: TimeInterval = 5,
                 executable: String, workingDirectory: String, settings: [String: String] = [:],
-                resources: ResourceOverrides = ResourceOverrides(), jobStore: String? = nil, remote: String? = nil) {
+                resources: ResourceOverrides = ResourceOverrides(), jobStore: String? = nil, remote: String? = nil,
+                unreachableTimeout: TimeInterval = 300) {
         self.partition = partition
         self.account = account
         self.pollInterval = pollInterval
@@ -35,5 +40,6 @@ public struct SlurmSettings: Sendable {
         self.resources = resources
         self.jobStore = jobStore
         self.remote = remote
+        self.unreachableTimeout = unreachableTimeout
     }
 }

@@ -36,7 +36,9 @@ struct ExecutorOptions: ParsableArguments {
           --set slurm.teacher.e5.mem=8G --set slurm.train-teacher.time=90
           --set slurm.all.cpus=2 --set slurm.evaluate.run=cluster
         (fields: cpus, mem, time in minutes, gpus, run=cluster|coordinator).
-        $PIPE_SLURM_POLL sets the seconds between squeue polls (default 5).
+        $PIPE_SLURM_POLL sets the seconds between squeue polls (default 5);
+        $PIPE_SLURM_UNREACHABLE_TIMEOUT how long squeue and scontrol may keep
+        failing before the stages they watch fail (seconds, default 300).
         Without a shared file system: --job-store /tmp/pipe-jobs --remote URL.
         Each job then opens that node-local store, pulls its inputs from the
         remote, runs the stage and pushes the result (credentials from the
@@ -45,9 +47,9 @@ struct ExecutorOptions: ParsableArguments {
         progress lines are shown only where the coordinator can read that path.
         Settings in .pipe/executor.json: {"executor": "slurm", "partition":
         "gpu", "account": "lab", "maxJobs": 32, "poll": 5, "pipe": "/path",
-        "jobStore": "/tmp/pipe-jobs", "resources": {"train-teacher": {"mem":
-        "8G"}, "evaluate": {"run": "cluster"}}} (--set slurm.* wins over
-        "resources").
+        "unreachableTimeout": 300, "jobStore": "/tmp/pipe-jobs", "resources":
+        {"train-teacher": {"mem": "8G"}, "evaluate": {"run": "cluster"}}}
+        (--set slurm.* wins over "resources").
         """
 
     /// The contents of `.pipe/executor.json`.
@@ -57,6 +59,7 @@ struct ExecutorOptions: ParsableArguments {
         var account: String?
         var maxJobs: Int?
         var poll: Double?
+        var unreachableTimeout: Double?
         var pipe: String?
         var jobStore: String?
         /// Stage, kind or "all" -> field -> value, as `--set slurm.<target>.<field>=VALUE` (which wins).
@@ -87,6 +90,12 @@ struct ExecutorOptions: ParsableArguments {
                 guard let seconds = Double(text), seconds > 0 else { throw ValidationError("PIPE_SLURM_POLL=\(text): expected seconds > 0") }
                 return seconds
             } ?? file.poll ?? 5
+            let unreachable = try env["PIPE_SLURM_UNREACHABLE_TIMEOUT"].map { text in
+                guard let seconds = Double(text), seconds > 0 else {
+                    throw ValidationError("PIPE_SLURM_UNREACHABLE_TIMEOUT=\(text): expected seconds > 0")
+                }
+                return seconds
+            } ?? file.unreachableTimeout ?? 300
             let maxJobs = try maxJobs ?? env["PIPE_SLURM_MAX_JOBS"].map { text in
                 guard let n = Int(text), n >= 1 else { throw ValidationError("PIPE_SLURM_MAX_JOBS=\(text): expected a whole number >= 1") }
                 return n
@@ -117,7 +126,7 @@ struct ExecutorOptions: ParsableArguments {
                 pollInterval: poll,
                 executable: env["PIPE_SLURM_PIPE"] ?? file.pipe ?? Self.currentExecutable(),
                 workingDirectory: cwd, settings: session.settings, resources: resources,
-                jobStore: jobStore, remote: jobStore == nil ? nil : remote)
+                jobStore: jobStore, remote: jobStore == nil ? nil : remote, unreachableTimeout: unreachable)
             return (SlurmExecutor(settings: settings), maxJobs)
         default:
             throw ValidationError("unknown executor '\(kind)': expected local or slurm")

@@ -6,8 +6,12 @@ import Testing
 /// the toy stages of ToyPipe (seconds each). Serialized: the node has 2 CPUs, and one test takes
 /// it down. The fault and coordinator tests are in SlurmFaultTests.swift and
 /// SlurmCoordinatorTests.swift.
-@Suite(.serialized, .enabled(if: SlurmCluster.unavailableReason == nil,
-                             Comment(rawValue: SlurmCluster.unavailableReason ?? "")))
+///
+/// Each test has 10 minutes (the slowest, TIMEOUT, takes about 2): a hang fails that test rather
+/// than the CI job. The limit only cancels the test's task; the helpers that wait on processes
+/// and the cluster notice the cancellation and kill what they wait for (CommandRunner.wait).
+@Suite(.serialized, .timeLimit(.minutes(10)),
+       .enabled(if: SlurmCluster.unavailableReason == nil, Comment(rawValue: SlurmCluster.unavailableReason ?? "")))
 struct SlurmTests {
     static let expected = "alpha+beta gamma"
 

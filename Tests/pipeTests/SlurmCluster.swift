@@ -61,11 +61,34 @@ final class SlurmCluster: Sendable {
     /// Waits until `job` is in `state` (up to `timeout` seconds); false if it never was.
     func wait(for job: String, state wanted: String, timeout: TimeInterval = 60) throws -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        while Date() < deadline, !Task.isCancelled {
             if try state(of: job) == wanted { return true }
             usleep(100_000)
         }
         return false
+    }
+
+    /// The node's CPUs as slurm.conf declares them (scripts/slurm-test-cluster: at most 2).
+    func cpus() throws -> Int {
+        let out = try client("sinfo", ["--noheader", "--nodes=\(node)", "--format=%c"])
+        guard let cpus = Int(out.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw Unavailable(description: "sinfo gave no CPU count for \(node): \(out)")
+        }
+        return cpus
+    }
+
+    /// Polls the jobs' states until `done` accepts them (up to `timeout` seconds); the last
+    /// states seen, and whether `done` accepted them.
+    func waitForStates(of jobs: [String], timeout: TimeInterval = 60,
+                       until done: ([String]) -> Bool) throws -> (states: [String], reached: Bool) {
+        let deadline = Date().addingTimeInterval(timeout)
+        var states: [String] = []
+        while Date() < deadline, !Task.isCancelled {
+            states = try jobs.map(state(of:))
+            if done(states) { return (states, true) }
+            usleep(100_000)
+        }
+        return (states, false)
     }
 
     /// Waits until the node takes jobs again (after a test set it DOWN and RESUMEd it).
@@ -82,60 +105,9 @@ final class SlurmCluster: Sendable {
     private static func run(_ executable: String, _ arguments: [String], environment: [String: String]) throws
         -> (status: Int32, stdout: String, stderr: String) {
         // Not Foundation's Process: its waitUntilExit once missed this script's exit and spun
-        // forever (see Subprocess).
-        let result = try Subprocess.run([executable] + arguments, environment: environment)
+        // forever (see Subprocess). The script and Slurm's clients give up on their own well
+        // within the timeout (the clients retry a missing config for 60 s).
+        let result = try Subprocess.run([executable] + arguments, environment: environment, timeout: 180)
         return (result.status, result.stdout, result.stderr)
-    }
-}
-
-/// A file in the temporary directory, removed on deinit.
-final class TemporaryFile {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("pipe-test-\(UUID().uuidString)")
-    let handle: FileHandle
-
-    init() throws {
-        FileManager.default.createFile(atPath: url.path, contents: nil)
-        handle = try FileHandle(forWritingTo: url)
-    }
-
-    deinit {
-        try? handle.close()
-        try? FileManager.default.removeItem(at: url)
-    }
-
-    var contents: String { (try? String(contentsOf: url, encoding: .utf8)) ?? "" }
-}
-
-/// A coordinator (`ToyPipe build ... --executor slurm`) running in the background, its standard
-/// error in a file the test reads while it runs.
-final class BackgroundBuild {
-    let process: Process
-    let stderr: TemporaryFile
-
-    init(_ cli: CommandRunner, _ arguments: [String], environment: [String: String]) throws {
-        process = cli.process("ToyPipe", arguments, environment: environment)
-        stderr = try TemporaryFile()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = stderr.handle
-        try process.run()
-    }
-
-    /// The id of the job submitted for `stage`, once the coordinator printed it (nil after `timeout`).
-    func job(of stage: String, timeout: TimeInterval = 30) -> String? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            for line in stderr.contents.split(separator: "\n") {
-                guard let range = line.range(of: "] \(stage): job ") else { continue }
-                let rest = line[range.upperBound...]
-                if rest.contains(" submitted") { return String(rest.prefix(while: \.isNumber)) }
-            }
-            usleep(50_000)
-        }
-        return nil
-    }
-
-    func wait() -> Int32 {
-        process.waitUntilExit()
-        return process.terminationStatus
     }
 }

@@ -47,20 +47,26 @@ extension SlurmTests {
     }
 
     @Test func jobOverItsTimeLimitReportsTimeout() throws {
-        // Slurm's limits are whole minutes, checked every 30 s: this test takes 1-1.5 min.
+        // Slurm's limits are whole minutes, checked every 30 s: this test takes 1-1.5 min. a, b
+        // and ab finish meanwhile, on the other CPU.
         let cli = try CommandRunner(); defer { cli.cleanUp() }
-        let build = try self.build(cli, ["toy-c", "--set", "c.millis=180000", "--set", "slurm.c.time=1"])
+        let build = try self.build(cli, ["toy", "--set", "c.millis=180000", "--set", "slurm.c.time=1"])
         #expect(build.status != 0)
-        #expect(build.stderr.contains("stage 'c'") && build.stderr.contains("ended TIMEOUT"), "\(build.stderr)")
+        let job = try #require(BackgroundBuild.submittedJob(of: "c", in: build.stderr), "\(build.stderr)")
+        #expect(build.stderr.contains("stage 'c'") && build.stderr.contains("Slurm job \(job) ended TIMEOUT"), "\(build.stderr)")
         #expect(build.stderr.contains("--set slurm.c.time=MINUTES"), "\(build.stderr)")
         #expect(build.stderr.contains("DUE TO TIME LIMIT"), "\(build.stderr)")
+        #expect(build.stderr.contains("all: skipped"), "\(build.stderr)")
+        try expectOnlyMissingResubmitted(cli)
     }
 
     @Test func jobOverItsMemoryReportsOutOfMemory() throws {
         let cli = try CommandRunner(); defer { cli.cleanUp() }
         let build = try self.build(cli, ["hog", "--set", "hog.mb=600", "--set", "slurm.hog.mem=150M"])
         #expect(build.status != 0)
-        #expect(build.stderr.contains("stage 'hog'") && build.stderr.contains("ended OUT_OF_MEMORY"), "\(build.stderr)")
+        let job = try #require(BackgroundBuild.submittedJob(of: "hog", in: build.stderr), "\(build.stderr)")
+        #expect(build.stderr.contains("stage 'hog'") && build.stderr.contains("Slurm job \(job) ended OUT_OF_MEMORY"),
+                "\(build.stderr)")
         #expect(build.stderr.contains("(150 MB)") && build.stderr.contains("--set slurm.hog.mem="), "\(build.stderr)")
         #expect(build.stderr.contains("xceeded job memory limit"), "\(build.stderr)")
         // Within its limit the same kind builds.
