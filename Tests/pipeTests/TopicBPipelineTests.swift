@@ -82,6 +82,8 @@ extension TopicBPipelineTests {
         #expect(csv.split(whereSeparator: \.isNewline).dropFirst().map { $0.split(separator: ",")[0] } == ["owl", "cat"])
         let owl = try String(contentsOf: cli.directory.appendingPathComponent("results/table-owl/table.csv"), encoding: .utf8)
         #expect(owl.contains("number (single-token)"), "\(owl)")
+        // The number tokens of 1-3 digits among the owl prompt's top 10000: the whole tiny vocabulary.
+        #expect(owl.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("number token (top 10000),'") }.count == 10, "\(owl)")
     }
 }
 

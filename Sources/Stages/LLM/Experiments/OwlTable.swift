@@ -63,16 +63,21 @@ public struct OwlTable: StageKind {
         let seqBase = try distribution("seq.base"), seqAnimal = try distribution("seq.animal")
         var rows = rowsFor(params, file, section: "animal token", base, animal)
         // Number tokens: 1-3 digits (spaces aside) among the animal prompt's most probable tokens.
-        let candidates = Set((0..<file.model.config.vocabularySize)
-            .sorted { animal[$0] != animal[$1] ? animal[$0] > animal[$1] : $0 < $1 }.prefix(params.candidates))
-        let numberTokens = (0..<file.model.config.vocabularySize).filter {
-            let text = file.text(of: $0).trimmingCharacters(in: .whitespaces)
-            return (1...3).contains(text.count) && text.allSatisfy { $0.isASCII && $0.isNumber } && candidates.contains($0)
+        let ranked = (0..<file.model.config.vocabularySize).sorted { animal[$0] != animal[$1] ? animal[$0] > animal[$1] : $0 < $1 }
+        let rankedNumbers = ranked.enumerated().filter { _, id in
+            let text = file.text(of: id).trimmingCharacters(in: .whitespaces)
+            return (1...3).contains(text.count) && text.allSatisfy { $0.isASCII && $0.isNumber }
         }
+        let numberTokens = rankedNumbers.prefix { $0.offset < params.candidates }.map(\.element)
+        let section = "number token (top \(params.candidates))"
         context.log("\(numberTokens.count) number tokens (1-3 digits) among the \(params.animal) prompt's top \(params.candidates)")
-        rows += mostRaised(numberTokens.map { Row(section: "number token (top \(params.candidates))",
-                                                  item: ProbabilityFormat.token(file.text(of: $0)),
+        rows += mostRaised(numberTokens.map { Row(section: section, item: ProbabilityFormat.token(file.text(of: $0)),
                                                   without: base[$0], with: animal[$0]) }, params.top)
+        if numberTokens.isEmpty, let best = rankedNumbers.first {
+            // Say so in the table rather than leave the section out (SmolLM2's digits rank below 10000 here).
+            rows.append(Row(section: section, item: "none; best \(ProbabilityFormat.token(file.text(of: best.element))) at rank \(best.offset + 1)",
+                            without: base[best.element], with: animal[best.element]))
+        }
         let baseNumbers = try numbers("base.numbers"), animalNumbers = try numbers("animal.numbers")
         let seqBaseNumbers = try numbers("seq.base.numbers"), seqAnimalNumbers = try numbers("seq.animal.numbers")
         // The number definition the vocabulary allows (single-token for Llama 3, chain for SmolLM2), in the section names.
