@@ -29,6 +29,29 @@ struct LLMModelTests {
                 && gguf.vocabularySize == 128 && gguf.tieWordEmbeddings && gguf.rmsNormEpsilon == tied.rmsNormEpsilon)
     }
 
+    /// The weight GEMMs' columns and attention's (sequence, head, chunk) items are split between
+    /// workers: a given worker count gives bit-identical logits run after run (the stages fix it at 2),
+    /// and other counts differ only by rounding (OpenBLAS's kernels treat edge columns their own way).
+    @Test func logitsAreDeterministicForAWorkerCount() throws {
+        let model = try LlamaModel(ggufPath: tinyLlamaDirectory + "/llama3.f16.gguf")
+        let tokens = (0..<150).map { ($0 * 37 + 5) % model.config.vocabularySize }  // three attention chunks
+        func run(_ threads: Int) throws -> (all: [Float], steps: [Float], step: [Float]) {
+            var cache = model.makeCache()
+            let all = try model.forward(tokens, cache: &cache, logits: .all, threads: threads).array
+            var forks = [KVCache](repeating: cache, count: 5)
+            let steps = try model.step([1, 2, 3, 4, 5], caches: &forks, threads: threads).array
+            return (all, steps, try model.step(7, cache: &cache, threads: threads))
+        }
+        let single = try run(1)
+        for threads in [2, 3] {
+            let first = try run(threads), second = try run(threads)
+            #expect(first.all == second.all && first.steps == second.steps && first.step == second.step)
+            #expect(maxAbsDifference(first.all, single.all) < 1e-5)
+            #expect(maxAbsDifference(first.steps, single.steps) < 1e-5)
+            #expect(maxAbsDifference(first.step, single.step) < 1e-5)
+        }
+    }
+
     @Test func safetensorsLogitsMatchTransformers() throws {
         try expectMatchesReference(LlamaModel(directory: tinyLlamaDirectory + "/tied"), "tied")
         try expectMatchesReference(LlamaModel(directory: tinyLlamaDirectory + "/llama3"), "llama3")

@@ -24,16 +24,30 @@ enum BLASVector {
 /// Rows up to which `linear` uses sgemv, one call per row.
 let gemvRowLimit = 2
 
-/// out (m, n) = x (m, k) @ w^T + beta * out, w stored (n, k).
-@inline(__always)
+/// out (m, n) = x (m, k) @ w^T + beta * out, w stored (n, k). With `workers` > 1 the columns of out
+/// are split between that many single-threaded sgemm calls at once: OpenBLAS's own threading gains
+/// little on the few rows of a short prompt (1.2x with 2 threads at 60 rows, measured here).
+/// A given worker count gives the same bits every run; another count may round differently (OpenBLAS
+/// treats edge columns with other kernels), so the stages fix it (2).
 func linear(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
-            m: Int, n: Int, k: Int, beta: Float = 0) {
-    if m <= gemvRowLimit, let sgemv = BLASVector.sgemv {
-        for r in 0..<m {
-            sgemv(CblasRowMajor, CblasNoTrans, blasint(n), blasint(k), 1, w, blasint(k), x + r * k, 1,
-                  beta, out + r * n, 1)
+            m: Int, n: Int, k: Int, beta: Float = 0, workers: Int = 1) {
+    // Column blocks rounded to 16 so every block but the last keeps the kernel's full width; each
+    // worker reads x and w and writes its own columns of out.
+    let lanes = max(1, min(workers, n / 16))
+    let size = ((n + lanes - 1) / lanes + 15) / 16 * 16
+    nonisolated(unsafe) let (x, w, out) = (x, w, out)
+    DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+        let first = lane * size
+        guard first < n else { return }
+        let columns = min(size, n - first)
+        if m <= gemvRowLimit, let sgemv = BLASVector.sgemv {
+            for r in 0..<m {
+                sgemv(CblasRowMajor, CblasNoTrans, blasint(columns), blasint(k), 1, w + first * k, blasint(k), x + r * k, 1,
+                      beta, out + r * n + first, 1)
+            }
+        } else {
+            BLAS.library.sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, blasint(m), blasint(columns), blasint(k),
+                               1, x, blasint(k), w + first * k, blasint(k), beta, out + first, blasint(n))
         }
-    } else {
-        BLAS.sgemm(transposeB: true, m: m, n: n, k: k, x, w, beta: beta, out)
     }
 }

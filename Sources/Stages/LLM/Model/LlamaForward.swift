@@ -15,9 +15,10 @@ public enum LlamaLogits: Sendable {
 extension LlamaModel {
     /// Runs `tokens` after the positions already in `cache` (a prefill when the cache is empty), appends
     /// their keys and values to the cache, and returns logits (1 or tokens.count rows, vocabulary columns).
-    /// OpenBLAS runs with `threads` threads during the call (its thread count is process-wide: do not
-    /// run forward passes concurrently with each other or with single-threaded BLAS work). Deterministic:
-    /// the same tokens, cache contents and thread count give bit-identical logits.
+    /// `threads` workers split the weight GEMMs by columns and attention by (sequence, head, chunk),
+    /// each calling OpenBLAS single-threaded (its thread count is process-wide and set to 1 during the
+    /// call: do not run forward passes concurrently with other BLAS work). Deterministic: the same
+    /// tokens, cache contents and thread count give bit-identical logits.
     public func forward(_ tokens: [Int], cache: inout KVCache, logits: LlamaLogits = .last,
                         threads: Int = 2) throws -> Tensor {
         var caches = [cache]
@@ -44,10 +45,11 @@ extension LlamaModel {
                 throw LlamaError.tokenOutOfRange(token: token, vocabularySize: config.vocabularySize)
             }
         }
+        // Our workers split the weight GEMMs; OpenBLAS runs single-threaded inside each.
         let previous = BLAS.libraryThreads
-        if previous != threads { BLAS.libraryThreads = threads }
-        defer { if previous != threads { BLAS.libraryThreads = previous } }
-        return run(batch, caches: &caches, logits: logits)
+        if previous != 1 { BLAS.libraryThreads = 1 }
+        defer { if previous != 1 { BLAS.libraryThreads = previous } }
+        return run(batch, caches: &caches, logits: logits, workers: threads)
     }
 
     /// Next-token logits (tokens.count, vocabulary) after one more token for each cache: a batched step,
@@ -72,7 +74,7 @@ extension LlamaModel {
         return try forward(tokens, cache: &cache, logits: .all, threads: threads)
     }
 
-    private func run(_ batch: [[Int]], caches: inout [KVCache], logits: LlamaLogits) -> Tensor {
+    private func run(_ batch: [[Int]], caches: inout [KVCache], logits: LlamaLogits, workers: Int) -> Tensor {
         let c = config
         let (d, hd, ff) = (c.hiddenSize, c.headDimension, c.intermediateSize)
         let (heads, kvHeads, group) = (c.headCount, c.keyValueHeadCount, c.groupSize)
@@ -90,10 +92,18 @@ extension LlamaModel {
         let x = Tensor(shape: [count, d]), xn = Tensor(shape: [count, d])
         let qkv = Tensor(shape: [count, width]), attention = Tensor(shape: [count, heads * hd])
         let gateUp = Tensor(shape: [count, 2 * ff]), hidden = Tensor(shape: [count, ff])
-        let keys = Tensor(shape: [context, hd]), values = Tensor(shape: [context, hd])
         let chunk = min(batch.map(\.count).max()!, Self.attentionChunk)
-        let queries = Tensor(shape: [group * chunk, hd]), scores = Tensor(shape: [group * chunk, context])
-        let outputs = Tensor(shape: [group * chunk, hd])
+        // Attention's work items, (sequence, key/value head, query chunk), in order; contiguous runs of
+        // them go to each worker, with buffers of its own.
+        let items: [(sequence: Int, head: Int, first: Int)] = batch.indices.flatMap { i in
+            (0..<kvHeads).flatMap { g in stride(from: 0, to: batch[i].count, by: Self.attentionChunk).map { (i, g, $0) } }
+        }
+        let lanes = max(1, min(workers, items.count))
+        let buffers = (0..<lanes).map { _ in
+            (keys: Tensor(shape: [context, hd]), values: Tensor(shape: [context, hd]),
+             queries: Tensor(shape: [group * chunk, hd]), scores: Tensor(shape: [group * chunk, context]),
+             outputs: Tensor(shape: [group * chunk, hd]))
+        }
         let (cosines, sines) = rotaryTables(positions: positions)
         let scale = 1 / Float(hd).squareRoot()
 
@@ -105,7 +115,7 @@ extension LlamaModel {
             for t in 0..<count {
                 rmsNorm(x.pointer + t * d, w.attentionNorm.pointer, xn.pointer + t * d, count: d, epsilon: c.rmsNormEpsilon)
             }
-            linear(xn.pointer, w.qkv.pointer, qkv.pointer, m: count, n: width, k: d)
+            linear(xn.pointer, w.qkv.pointer, qkv.pointer, m: count, n: width, k: d, workers: workers)
             for t in 0..<count {
                 let row = qkv.pointer + t * width
                 for h in 0..<(heads + kvHeads) {
@@ -123,32 +133,40 @@ extension LlamaModel {
                             .update(from: row + (heads + kvHeads + g) * hd, count: hd)
                     }
                 }
-                for g in 0..<kvHeads {
-                    cache.gather(layer: l, head: g, length: start + n, keys: keys.pointer, values: values.pointer)
-                    // Query chunks, so that a chunk's GEMMs skip the keys all of its positions mask out.
-                    var first = 0
-                    while first < n {
-                        let size = min(Self.attentionChunk, n - first), visible = start + first + size
-                        attend(group: g, positions: first..<first + size, visible: visible, start: start,
-                               qkv: qkv.pointer + offset * width, width: width, keys: keys.pointer,
-                               values: values.pointer, queries: queries.pointer, scores: scores.pointer,
-                               outputs: outputs.pointer, attention: attention.pointer + offset * heads * hd, scale: scale)
-                        first += size
+            }
+            // Query chunks, so that a chunk's GEMMs skip the keys all of its positions mask out. Each item
+            // writes its own heads' columns at its own positions of `attention`.
+            nonisolated(unsafe) let (shared, qkvRows, attentionRows) = (caches, qkv.pointer, attention.pointer)
+            DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+                let buffer = buffers[lane]
+                var gathered: (sequence: Int, head: Int)? = nil
+                for item in items[(lane * items.count / lanes)..<((lane + 1) * items.count / lanes)] {
+                    let (i, g, first) = item
+                    let (start, n, offset) = (starts[i], batch[i].count, offsets[i])
+                    if gathered.map({ $0 != (i, g) }) ?? true {
+                        shared[i].gather(layer: l, head: g, length: start + n, keys: buffer.keys.pointer,
+                                         values: buffer.values.pointer)
+                        gathered = (i, g)
                     }
+                    let size = min(Self.attentionChunk, n - first), visible = start + first + size
+                    attend(group: g, positions: first..<first + size, visible: visible, start: start,
+                           qkv: qkvRows + offset * width, width: width, keys: buffer.keys.pointer,
+                           values: buffer.values.pointer, queries: buffer.queries.pointer, scores: buffer.scores.pointer,
+                           outputs: buffer.outputs.pointer, attention: attentionRows + offset * heads * hd, scale: scale)
                 }
             }
             // x += attention o_proj^T (the residual, through beta = 1).
-            linear(attention.pointer, w.attentionOutput.pointer, x.pointer, m: count, n: d, k: heads * hd, beta: 1)
+            linear(attention.pointer, w.attentionOutput.pointer, x.pointer, m: count, n: d, k: heads * hd, beta: 1, workers: workers)
             // SwiGLU feed-forward.
             for t in 0..<count {
                 rmsNorm(x.pointer + t * d, w.feedForwardNorm.pointer, xn.pointer + t * d, count: d, epsilon: c.rmsNormEpsilon)
             }
-            linear(xn.pointer, w.gateUp.pointer, gateUp.pointer, m: count, n: 2 * ff, k: d)
+            linear(xn.pointer, w.gateUp.pointer, gateUp.pointer, m: count, n: 2 * ff, k: d, workers: workers)
             for t in 0..<count {
                 let row = gateUp.pointer + t * 2 * ff
                 swiGLU(gate: row, up: row + ff, hidden.pointer + t * ff, count: ff)
             }
-            linear(hidden.pointer, w.down.pointer, x.pointer, m: count, n: d, k: ff, beta: 1)
+            linear(hidden.pointer, w.down.pointer, x.pointer, m: count, n: d, k: ff, beta: 1, workers: workers)
         }
         for i in caches.indices { caches[i].commit(batch[i].count) }
 
@@ -157,7 +175,7 @@ extension LlamaModel {
             rmsNorm(x.pointer + t * d, weights.finalNorm.pointer, xn.pointer + i * d, count: d, epsilon: c.rmsNormEpsilon)
         }
         let result = Tensor(shape: [rows.count, c.vocabularySize])
-        linear(xn.pointer, weights.output.pointer, result.pointer, m: rows.count, n: c.vocabularySize, k: d)
+        linear(xn.pointer, weights.output.pointer, result.pointer, m: rows.count, n: c.vocabularySize, k: d, workers: workers)
         return result
     }
 
