@@ -3,9 +3,10 @@
 
 Both sides use the SAME weights: the GGUF tensors dequantized to float32 (pipe by its Swift
 dequantizer, PyTorch through the gguf package), Q/K rows un-permuted back to transformers' order,
-loaded into transformers' LlamaForCausalLM in float32. For a few prompts (token ids taken from the
-GGUF vocabulary; there is no tokenizer in pipe yet) it prints the max |logit difference| and
-KL(torch || pipe) of the next-token distributions, and whether the top tokens agree.
+loaded into transformers' LlamaForCausalLM in float32. For a few prompts of 5 to 500 tokens (ids
+looked up in the GGUF vocabulary, so that the check does not depend on either side's tokenizer) it
+prints the max |logit difference| and KL(torch || pipe) of the next-token distributions, and
+whether the top tokens agree.
 
 Usage: python3 scripts/check_smollm2.py [--gguf FILE] [--probe PATH_TO_LLMProbe]
 Needs: pip install torch transformers gguf numpy; a built LLMProbe (swift build --product LLMProbe).
