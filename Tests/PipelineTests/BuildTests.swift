@@ -147,13 +147,7 @@ import Testing
         let pipeline = try diamond()
         let first = try workspace.build(pipeline, ["result"]).report
         // Flip a byte of ab's stored output, then force its consumer to run.
-        let digest = first.results["ab"]!.outputs["out"]!
-        let blob = try #require(FileManager.default.enumerator(atPath: workspace.store.root.path)?
-            .compactMap { $0 as? String }.first { $0.contains(digest.hex) })
-        let url = workspace.store.root.appendingPathComponent(blob)
-        var bytes = try Data(contentsOf: url)
-        bytes[bytes.count - 1] ^= 0xFF
-        try bytes.write(to: url)
+        try workspace.damageBlob(first.results["ab"]!.outputs["out"]!)
         let rebuilt = try workspace.build(pipeline, ["result"], force: ["parity"])
         #expect(rebuilt.report.succeeded, "\(rebuilt.report.errors)")
         #expect(rebuilt.ran.contains("ab"))
@@ -182,13 +176,7 @@ import Testing
         let restoredPath = try #require(MappedCopy.paths.of(tag + "restored").first)
         #expect(restoredPath.hasPrefix(workspace.store.root.appendingPathComponent("tmp").path), "\(restoredPath)")
         // A corrupt blob met through inputFile: quarantined, its producer recomputed, the stage rerun.
-        let digest = try #require(first.report.results["emitted"]?.outputs["out"])
-        let blob = try #require(FileManager.default.enumerator(atPath: workspace.store.root.path)?
-            .compactMap { $0 as? String }.first { $0.contains(digest.hex) })
-        let url = workspace.store.root.appendingPathComponent(blob)
-        var bytes = try Data(contentsOf: url)
-        bytes[bytes.count - 1] ^= 0xFF
-        try bytes.write(to: url)
+        try workspace.damageBlob(try #require(first.report.results["emitted"]?.outputs["out"]))
         let rebuilt = try workspace.build(pipeline(), ["t"], force: ["restored"])
         #expect(rebuilt.report.succeeded, "\(rebuilt.report.errors)")
         #expect(rebuilt.ran.contains("emitted") && rebuilt.ran.last == "restored", "\(rebuilt.ran)")

@@ -1,5 +1,6 @@
 import Cache
 import Foundation
+import Testing
 @testable import Pipeline
 
 /// Toy stage kinds: no ML, instant, with knobs for every engine behaviour a test needs.
@@ -127,6 +128,16 @@ final class Workspace {
     }
 
     deinit { try? FileManager.default.removeItem(at: root) }
+
+    /// Flips the last byte of blob `digest`'s file, as a bad disk would.
+    func damageBlob(_ digest: Digest) throws {
+        let blob = try #require(FileManager.default.enumerator(atPath: store.root.path)?
+            .compactMap { $0 as? String }.first { $0.contains(digest.hex) })
+        let url = store.root.appendingPathComponent(blob)
+        var bytes = try Data(contentsOf: url)
+        bytes[bytes.count - 1] ^= 0xFF
+        try bytes.write(to: url)
+    }
 
     /// Builds `targets` and returns the stages that actually ran, in order.
     @discardableResult
