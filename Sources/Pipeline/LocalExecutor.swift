@@ -73,63 +73,57 @@ public struct LocalExecutor: StageExecutor {
 
     /// One input, read or mapped when the stage asks: a blob of the store (a mapped input is
     /// restored into the stage's scratch directory), or a file, used in place, whose digest must
-    /// still be `digest`.
+    /// still be `digest`. A corrupt blob met either way is recorded in `corruption`.
     static func source(input name: String, ref: ArtifactRef, digest: Digest, store: ArtifactStore,
                        corruption: InputCorruption) -> StageInput {
         StageInput(digest: digest.hex, bytes: {
-            do { return try load(input: name, ref: ref, digest: digest, store: store) } catch let error as Builder.CorruptInput {
-                corruption.record(error)
-                throw error
+            try corruption.recording {
+                switch ref {
+                case let .output(upstream, _):
+                    return try blob(input: name, upstream: upstream, digest: digest) { try store.get(digest) }
+                case let .file(path):
+                    let bytes: Data
+                    do { bytes = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+                        throw BuildError.inputFileUnreadable(stage: "", input: name, path: path, reason: "\(error)")
+                    }
+                    // Read first, so that a change during the read shows in the check.
+                    try checkUnchanged(input: name, path: path, digest: digest, store: store)
+                    return bytes
+                }
             }
         }, file: { scratch in
-            switch ref {
-            case let .output(upstream, _):
-                let url = scratch.appendingPathComponent("input-\(digest.hex)")
-                do { try store.get(digest, to: url) } catch let error as StoreError {
-                    if case .corruptBlob = error {
-                        let corrupt = Builder.CorruptInput(input: name, upstream: upstream, digest: digest)
-                        corruption.record(corrupt)
-                        throw corrupt
-                    }
-                    throw error
+            try corruption.recording {
+                switch ref {
+                case let .output(upstream, _):
+                    let url = scratch.appendingPathComponent("input-\(digest.hex)")
+                    try blob(input: name, upstream: upstream, digest: digest) { try store.get(digest, to: url) }
+                    return url
+                case let .file(path):
+                    try checkUnchanged(input: name, path: path, digest: digest, store: store)
+                    return URL(fileURLWithPath: path)
                 }
-                return url
-            case let .file(path):
-                guard try store.fileDigest(at: URL(fileURLWithPath: path)) == digest else {
-                    throw BuildError.inputFileUnreadable(stage: "", input: name, path: path,
-                                                         reason: "it changed while the build was running; run the build again")
-                }
-                return URL(fileURLWithPath: path)
             }
         })
     }
 
-    /// The bytes of one input: a blob of the store, or a file whose digest must still be `digest`.
-    static func load(input name: String, ref: ArtifactRef, digest: Digest, store: ArtifactStore) throws -> Data {
-        switch ref {
-        case let .output(upstream, _):
-            do {
-                return try store.get(digest)
-            } catch let error as StoreError {
-                if case .corruptBlob = error {
-                    throw Builder.CorruptInput(input: name, upstream: upstream, digest: digest)
-                }
-                throw error
-            }
-        case let .file(path):
-            let bytes: Data
-            do { bytes = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-                throw BuildError.inputFileUnreadable(stage: "", input: name, path: path, reason: "\(error)")
-            }
-            // The file may have changed since its digest was taken: refuse to run on other bytes.
-            // The store's stat cache answers without re-hashing an unchanged file, which matters
-            // when many stages read one large file (a model): read first, so a later change
-            // shows in the stat.
-            guard try store.fileDigest(at: URL(fileURLWithPath: path)) == digest else {
-                throw BuildError.inputFileUnreadable(stage: "", input: name, path: path,
-                                                     reason: "it changed while the build was running; run the build again")
-            }
-            return bytes
+    /// Runs `body` on blob `digest`, reporting a corrupt blob as the builder's CorruptInput (it
+    /// recomputes `upstream`, the blob having been quarantined).
+    private static func blob<T>(input name: String, upstream: String, digest: Digest, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as StoreError {
+            if case .corruptBlob = error { throw Builder.CorruptInput(input: name, upstream: upstream, digest: digest) }
+            throw error
+        }
+    }
+
+    /// Refuses to run on a file whose digest is no longer `digest` (it changed since it was
+    /// taken). The store's stat cache answers without re-hashing an unchanged file, which matters
+    /// when many stages read one large file (a model).
+    private static func checkUnchanged(input name: String, path: String, digest: Digest, store: ArtifactStore) throws {
+        guard try store.fileDigest(at: URL(fileURLWithPath: path)) == digest else {
+            throw BuildError.inputFileUnreadable(stage: "", input: name, path: path,
+                                                 reason: "it changed while the build was running; run the build again")
         }
     }
 
@@ -147,8 +141,15 @@ public struct LocalExecutor: StageExecutor {
 final class InputCorruption: @unchecked Sendable {
     private let lock = NSLock()
     private var found: Builder.CorruptInput?
-    func record(_ error: Builder.CorruptInput) { lock.withLock { if found == nil { found = error } } }
     var first: Builder.CorruptInput? { lock.withLock { found } }
+
+    /// Runs `body`, keeping the first CorruptInput it throws (and throwing it on).
+    func recording<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as Builder.CorruptInput {
+            lock.withLock { if found == nil { found = error } }
+            throw error
+        }
+    }
 }
 
 /// The lines a stage logged, each stamped with the seconds since it started.

@@ -86,16 +86,15 @@ struct ExecutorOptions: ParsableArguments {
         case "local":
             return (LocalExecutor(), nil)
         case "slurm":
-            let poll = try env["PIPE_SLURM_POLL"].map { text in
-                guard let seconds = Double(text), seconds > 0 else { throw ValidationError("PIPE_SLURM_POLL=\(text): expected seconds > 0") }
-                return seconds
-            } ?? file.poll ?? 5
-            let unreachable = try env["PIPE_SLURM_UNREACHABLE_TIMEOUT"].map { text in
-                guard let seconds = Double(text), seconds > 0 else {
-                    throw ValidationError("PIPE_SLURM_UNREACHABLE_TIMEOUT=\(text): expected seconds > 0")
+            /// Seconds > 0 from environment variable `name`, if set.
+            func seconds(_ name: String) throws -> Double? {
+                try env[name].map { text in
+                    guard let seconds = Double(text), seconds > 0 else { throw ValidationError("\(name)=\(text): expected seconds > 0") }
+                    return seconds
                 }
-                return seconds
-            } ?? file.unreachableTimeout ?? 300
+            }
+            let poll = try seconds("PIPE_SLURM_POLL") ?? file.poll ?? 5
+            let unreachable = try seconds("PIPE_SLURM_UNREACHABLE_TIMEOUT") ?? file.unreachableTimeout ?? 300
             let maxJobs = try maxJobs ?? env["PIPE_SLURM_MAX_JOBS"].map { text in
                 guard let n = Int(text), n >= 1 else { throw ValidationError("PIPE_SLURM_MAX_JOBS=\(text): expected a whole number >= 1") }
                 return n
