@@ -55,6 +55,17 @@ public struct Digest: Hashable, Comparable, Codable, Sendable, CustomStringConve
     }
 }
 
+extension Digest {
+    /// The SHA-256 of the file at `path`, read in chunks (never whole).
+    public static func ofFile(at path: String) throws -> Digest {
+        let fd = try POSIX.openFile(path, O_RDONLY)
+        defer { close(fd) }
+        var hasher = DigestHasher()
+        try POSIX.forEachChunk(of: fd, path: path) { hasher.update($0) }
+        return hasher.finalize()
+    }
+}
+
 /// Hashes bytes handed over in pieces (files and blobs too large to hold twice).
 struct DigestHasher {
     private var state = SHA256()

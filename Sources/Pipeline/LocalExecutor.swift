@@ -51,14 +51,15 @@ public struct LocalExecutor: StageExecutor {
             let path = Self.saveFailedLog(log.text, stage: stage, key: key, store: store)
             throw BuildError.stageFailed(stage: stage.name, key: key, log: path, message: "\(error)")
         }
-        let written = context.outputs
-        let missing = stage.outputs.filter { written[$0] == nil }
+        let written = context.outputNames
+        let missing = stage.outputs.filter { !written.contains($0) }
         if !missing.isEmpty { throw BuildError.missingOutputs(stage: stage.name, missing: missing) }
-        let extra = written.keys.filter { !stage.outputs.contains($0) }.sorted()
+        let extra = written.filter { !stage.outputs.contains($0) }.sorted()
         if !extra.isEmpty { throw BuildError.undeclaredOutputs(stage: stage.name, extra: extra) }
 
         var outputs: [String: Digest] = [:]
-        for (name, bytes) in written { outputs[name] = try store.put(bytes) }
+        for (name, bytes) in context.outputs { outputs[name] = try store.put(bytes) }
+        for (name, file) in context.outputFiles { outputs[name] = try store.put(fileAt: file) }
         let finished = Date()
         log.append("finished in \(String(format: "%.2f", finished.timeIntervalSince(started))) s")
         let logDigest = try store.put(Data(log.text.utf8))
@@ -121,7 +122,7 @@ public struct LocalExecutor: StageExecutor {
     /// taken). The store's stat cache answers without re-hashing an unchanged file, which matters
     /// when many stages read one large file (a model).
     private static func checkUnchanged(input name: String, path: String, digest: Digest, store: ArtifactStore) throws {
-        guard try store.fileDigest(at: URL(fileURLWithPath: path)) == digest else {
+        guard try store.contentDigest(at: URL(fileURLWithPath: path)) == digest else {
             throw BuildError.inputFileUnreadable(stage: "", input: name, path: path,
                                                  reason: "it changed while the build was running; run the build again")
         }

@@ -19,8 +19,13 @@ public final class PipelineBuilder {
     @discardableResult
     public func stage<K: StageKind>(_ name: String, _ kind: K.Type, _ params: K.Params,
                                     inputs: [String: ArtifactRef] = [:], summary: String? = nil) -> StageHandle {
+        add(name) { try Stage(name: name, kind: kind, params: params, inputs: inputs, summary: summary) }
+    }
+
+    /// Adds the stage `make` defines, or keeps the one already under `name` if it is the same.
+    func add(_ name: String, _ make: () throws -> Stage) -> StageHandle {
         do {
-            let stage = try Stage(name: name, kind: kind, params: params, inputs: inputs, summary: summary)
+            let stage = try make()
             if let existing = stages[name] {
                 if !existing.sameDefinition(as: stage) { problems.append(.duplicateStage(name)) }
             } else {

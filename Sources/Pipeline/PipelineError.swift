@@ -13,6 +13,9 @@ public enum PipelineError: Error, CustomStringConvertible, Sendable, Equatable {
     case badOverrideValue(key: String, value: String, expected: String)
     case unknownSetting(String, suggestions: [String])
     case badParameters(stage: String, reason: String)
+    /// A command stage's declaration cannot work (a path escapes its directory, an output is
+    /// also an input, the argv is empty).
+    case badCommand(stage: String, reason: String)
 
     public var description: String {
         switch self {
@@ -37,6 +40,8 @@ public enum PipelineError: Error, CustomStringConvertible, Sendable, Equatable {
             return "--set \(key)=\(value): '\(value)' is not a valid \(expected)"
         case let .unknownSetting(key, suggestions):
             return "--set \(key): no such setting" + Self.didYouMean(suggestions) + "; `pipe list --settings` shows them"
+        case let .badCommand(stage, reason):
+            return "command stage '\(stage)': \(reason)"
         case let .badParameters(stage, reason):
             return "stage '\(stage)': its parameters cannot be encoded: \(reason)"
         }

@@ -50,7 +50,7 @@ public enum Planner {
 
     static func fileDigest(_ path: String, stage: Stage, input: String, index: ResultIndex) throws -> Digest {
         do {
-            return try index.fileDigest(at: URL(fileURLWithPath: path))
+            return try index.contentDigest(at: URL(fileURLWithPath: path))
         } catch {
             throw BuildError.inputFileUnreadable(stage: stage.name, input: input, path: path, reason: "\(error)")
         }

@@ -51,9 +51,8 @@ public enum ReproducibilityCheck {
         // In this process whatever the build's executor: a check compares bytes, it stores nothing.
         try stage.body(context)
         observer?.stageFinished(stage, key: action.key, seconds: Date().timeIntervalSince(started))
-        let rerun = context.outputs
         return try action.outputs.keys.sorted().map { output in
-            compare(output, stored: try store.get(action.outputs[output]!), rerun: rerun[output] ?? Data())
+            compare(output, stored: try store.get(action.outputs[output]!), rerun: try context.outputBytes(output) ?? Data())
         }
     }
 

@@ -9,8 +9,8 @@ public protocol ResultIndex {
     func heads() throws -> [String: Digest]
     /// The newest result recorded for a stage instance (for explaining what changed).
     func lastAction(ofStage stage: String) throws -> ActionRecord?
-    /// The SHA-256 of an external file's content.
-    func fileDigest(at path: URL) throws -> Digest
+    /// The digest of an external file's content, or of a directory's tree of files.
+    func contentDigest(at path: URL) throws -> Digest
 }
 
 extension ArtifactStore: ResultIndex {

@@ -9,6 +9,7 @@ public final class StageContext: @unchecked Sendable {
     private var loaded: [String: Data] = [:]
     private var files: [String: URL] = [:]
     private var written: [String: Data] = [:]
+    private var writtenFiles: [String: URL] = [:]
     private let onLog: @Sendable (String) -> Void
     private let onProgress: @Sendable (StageProgress) -> Void
     private let cancelled: @Sendable () -> Bool
@@ -71,11 +72,30 @@ public final class StageContext: @unchecked Sendable {
 
     /// Writes output `name`; writing the same name twice keeps the last bytes.
     public func write(_ name: String, _ data: Data) {
-        lock.withLock { written[name] = data }
+        lock.withLock { written[name] = data; writtenFiles[name] = nil }
     }
 
-    /// Everything written so far, by output name.
+    /// Writes output `name` as the bytes of the file at `url`, which the engine stores streaming
+    /// (outputs too large to hold in memory). The file must stay as it is until the run ends.
+    public func write(_ name: String, file url: URL) {
+        lock.withLock { writtenFiles[name] = url; written[name] = nil }
+    }
+
+    /// Everything written so far as bytes, by output name.
     public var outputs: [String: Data] { lock.withLock { written } }
+
+    /// Everything written so far as files, by output name.
+    public var outputFiles: [String: URL] { lock.withLock { writtenFiles } }
+
+    /// The names of every output written so far, either way.
+    public var outputNames: Set<String> { lock.withLock { Set(written.keys).union(writtenFiles.keys) } }
+
+    /// The bytes of output `name` as written (reading a file output), nil if it was not written.
+    public func outputBytes(_ name: String) throws -> Data? {
+        if let data = lock.withLock({ written[name] }) { return data }
+        guard let url = lock.withLock({ writtenFiles[name] }) else { return nil }
+        return try Data(contentsOf: url)
+    }
 
     /// A line for the stage's log (kept in the store with its result).
     public func log(_ message: String) { onLog(message) }

@@ -11,6 +11,14 @@ public enum StaleReason: Sendable, Equatable, CustomStringConvertible {
     case waitsFor([String])
     case resultLost
     case kindChanged(old: String, new: String)
+    /// A command stage's argv (after settings were substituted) differs.
+    case command(detail: String)
+    /// A variable a command stage declares (or passes through) has another value.
+    case environment(name: String, old: String, new: String)
+    /// A command stage's program file or a declared tool identifies itself differently.
+    case tool(name: String, old: String, new: String)
+    /// A command stage declares other outputs.
+    case outputs(old: String, new: String)
 
     public var description: String {
         switch self {
@@ -27,7 +35,8 @@ public enum StaleReason: Sendable, Equatable, CustomStringConvertible {
             let more = files.count > shown.count ? " and \(files.count - shown.count) more" : ""
             return "code changed: " + shown.joined(separator: ", ") + more
         case let .input(name, from):
-            return "input '\(name)' changed (from \(from))"
+            // A command stage's project file is named by its own path: say it once.
+            return from == "file \(name)" ? "input '\(name)' changed" : "input '\(name)' changed: \(from)"
         case let .waitsFor(stages):
             return "waits for " + stages.joined(separator: ", ")
                 + " (runs only if that produces different outputs)"
@@ -35,6 +44,14 @@ public enum StaleReason: Sendable, Equatable, CustomStringConvertible {
             return "its cached result was invalidated or its artifacts are gone"
         case let .kindChanged(old, new):
             return "stage kind changed: \(old) -> \(new)"
+        case let .command(detail):
+            return "command changed: " + detail
+        case let .environment(name, old, new):
+            return "environment variable \(name) changed: \(old) -> \(new)"
+        case let .tool(name, old, new):
+            return "tool changed: \(name) (\(old) -> \(new))"
+        case let .outputs(old, new):
+            return "declared outputs changed: \(old) -> \(new)"
         }
     }
 
@@ -44,10 +61,14 @@ public enum StaleReason: Sendable, Equatable, CustomStringConvertible {
         if previous.kind != stage.kind {
             return [.kindChanged(old: previous.kind, new: stage.kind)]
         }
-        let old = (try? JSONValue(parsing: previous.params))?.leaves() ?? [:]
-        let new = (try? JSONValue(parsing: stage.params))?.leaves() ?? [:]
-        for path in Set(old.keys).union(new.keys).sorted() where old[path] != new[path] {
-            reasons.append(.parameter(path: path, old: old[path] ?? "(none)", new: new[path] ?? "(none)"))
+        let oldParams = try? JSONValue(parsing: previous.params), newParams = try? JSONValue(parsing: stage.params)
+        if stage.kind == CommandStage.kind {
+            reasons += CommandReasons.differences(old: oldParams, new: newParams, argv0: stage.commandProgram)
+        } else {
+            let old = oldParams?.leaves() ?? [:], new = newParams?.leaves() ?? [:]
+            for path in Set(old.keys).union(new.keys).sorted() where old[path] != new[path] {
+                reasons.append(.parameter(path: path, old: old[path] ?? "(none)", new: new[path] ?? "(none)"))
+            }
         }
         let files = Set(previous.codeFiles.keys).union(stage.code.files.keys).sorted()
             .filter { previous.codeFiles[$0] != stage.code.files[$0] }

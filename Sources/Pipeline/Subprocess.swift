@@ -28,14 +28,19 @@ public enum Subprocess {
     /// Runs `arguments[0]` (found on PATH) with stdin from /dev/null; `environment` adds to or
     /// replaces this process's variables. With `timeout` (seconds), a command still running then
     /// is killed with SIGKILL: a hung client must not hang its caller.
+    /// With `exactEnvironment`, the command gets exactly those variables instead; with
+    /// `executable`, that file runs and `arguments[0]` is only its name.
     public static func run(_ arguments: [String], environment: [String: String] = [:],
+                           exactEnvironment: [String: String]? = nil, executable: String? = nil,
                            timeout: TimeInterval? = nil) throws -> Result {
         precondition(!arguments.isEmpty, "Subprocess.run needs a command")
         let out = try OutputFile(), err = try OutputFile()
-        var variables = ProcessInfo.processInfo.environment
+        var variables = exactEnvironment ?? ProcessInfo.processInfo.environment
         for (key, value) in environment { variables[key] = value }
         let pid: pid_t
-        do { pid = try spawn(arguments, environment: variables, output: out.fd, error: err.fd) } catch let error as CannotRun {
+        do {
+            pid = try spawn(arguments, environment: variables, executable: executable, output: out.fd, error: err.fd)
+        } catch let error as CannotRun {
             return Result(status: 127, stdout: "", stderr: "\(error)")
         }
         var timedOut = false
@@ -55,7 +60,11 @@ public enum Subprocess {
     /// `error`; returns its pid, for `wait`. It starts with default signal handling and nothing
     /// blocked, as from a shell: the caller's thread may block signals (dispatch's threads do),
     /// and a child inheriting that could not be stopped with SIGINT or SIGTERM.
+    /// With `executable`, that file runs (no PATH search) and `arguments[0]` is only its name;
+    /// with `processGroup`, the command leads a process group of its own (pgid = its pid), so
+    /// `kill(-pid, …)` reaches everything it started and a terminal's Ctrl-C reaches only pipe.
     public static func spawn(_ arguments: [String], environment: [String: String], directory: String? = nil,
+                             executable: String? = nil, processGroup: Bool = false,
                              output: Int32, error: Int32) throws -> pid_t {
         precondition(!arguments.isEmpty, "Subprocess.spawn needs a command")
         var actions = posix_spawn_file_actions_t()
@@ -82,13 +91,19 @@ public enum Subprocess {
         sigemptyset(&none)
         posix_spawnattr_setsigdefault(&attributes, &all)
         posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        var flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK
+        if processGroup {
+            posix_spawnattr_setpgroup(&attributes, 0)
+            flags |= POSIX_SPAWN_SETPGROUP
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
 
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for pointer in argv + envp { free(pointer) } }
         var pid: pid_t = 0
-        let spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
+        let spawned = executable.map { posix_spawn(&pid, $0, &actions, &attributes, argv, envp) }
+            ?? posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
         guard spawned == 0 else { throw CannotRun(command: arguments[0], reason: String(cString: strerror(spawned))) }
         return pid
     }

@@ -74,7 +74,7 @@ struct PullingIndex: ResultIndex {
     }
     func heads() throws -> [String: Digest] { try store.heads() }
     func lastAction(ofStage stage: String) throws -> ActionRecord? { try store.lastAction(ofStage: stage) }
-    func fileDigest(at path: URL) throws -> Digest { try store.fileDigest(at: path) }
+    func contentDigest(at path: URL) throws -> Digest { try store.contentDigest(at: path) }
 }
 
 /// `pipe export TARGET -o bundle.tar.zst`: a target's closure in one file.
