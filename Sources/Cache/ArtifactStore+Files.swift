@@ -33,6 +33,40 @@ extension ArtifactStore {
         return digest
     }
 
+    /// The digest of a directory's content: SHA-256 of a manifest "pipe-tree 1\n" then, in
+    /// TreeWalk order (sorted by relative path bytes), `d <path>/\n` per directory (so empty
+    /// ones count) and `f <644|755> <sha256 hex> <path>\n` per regular file. File times and
+    /// owners do not count; hidden files do. Files are hashed through `fileDigest(at:)`, so
+    /// unchanged ones are not read again. Symlinks to regular files count as their target's
+    /// content; other symlinks, devices, sockets and fifos throw `TreeFailure`.
+    public func directoryDigest(at path: URL) throws -> Digest {
+        var hasher = DigestHasher()
+        func add(_ line: String) {
+            var line = line
+            line.withUTF8 { hasher.update(UnsafeRawBufferPointer($0)) }
+        }
+        add("pipe-tree 1\n")
+        try TreeWalk.visit(path.standardizedFileURL.path, operation: .hash, linkBoundary: nil) { entry in
+            switch entry {
+            case .directory(let relative):
+                add("d \(relative)\n")
+            case let .file(relative, source, executable):
+                let digest = try fileDigest(at: URL(fileURLWithPath: source))
+                add("f \(executable ? "755" : "644") \(digest.hex) \(relative)\n")
+            }
+        }
+        return hasher.finalize()
+    }
+
+    /// `directoryDigest(at:)` for a directory (or a symlink to one), `fileDigest(at:)` for
+    /// anything else: the digest of an input that may be either.
+    public func contentDigest(at path: URL) throws -> Digest {
+        if let info = try POSIX.fileStatus(path.standardizedFileURL.path), info.isDirectory {
+            return try directoryDigest(at: path)
+        }
+        return try fileDigest(at: path)
+    }
+
     /// Granularity of file times we allow for: FAT's 2 s covers every file system pipe meets.
     static let mtimeGranularityNanoseconds: Int64 = 2_000_000_000
 

@@ -9,6 +9,8 @@ public enum CommandError: Error, CustomStringConvertible, Sendable {
     case missingOutput(path: String, found: [String], tail: [String])
     case outputEscapes(path: String, target: String)
     case outputKind(path: String, expected: String)
+    /// A directory output holds something a tree archive cannot take (a link out, a fifo).
+    case outputTree(path: String, reason: String)
     case placement(path: String, reason: String)
     case cannotStart(command: String, reason: String)
 
@@ -30,6 +32,8 @@ public enum CommandError: Error, CustomStringConvertible, Sendable {
         case let .outputKind(path, expected):
             return "output '\(path)' is not a \(expected)" + (expected == "directory"
                 ? " (declared with a trailing '/')" : " (declare a directory output with a trailing '/')")
+        case let .outputTree(path, reason):
+            return "output '\(path)' cannot be stored (nothing was stored): \(reason)"
         case let .placement(path, reason):
             return "could not place input at \(path): \(reason)"
         case let .cannotStart(command, reason):

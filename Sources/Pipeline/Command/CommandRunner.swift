@@ -141,7 +141,7 @@ struct CommandRunner {
                 do {
                     try TreeArchive.write(directory: URL(fileURLWithPath: real), to: archive, root: URL(fileURLWithPath: root))
                 } catch {
-                    throw CommandError.outputEscapes(path: output, target: "\(error)")
+                    throw CommandError.outputTree(path: output, reason: "\(error)")
                 }
                 context.write(output, file: archive)
             } else {
