@@ -86,7 +86,7 @@ struct BuildCommand: ParsableCommand {
                 guard let result = report.results[stage.name] else { continue }
                 let files = try ResultFiles.materialize(target: name, outputs: result.outputs, store: store,
                                                         results: resultsURL)
-                for file in files { print(relativePath(file)) }
+                for file in files { print(relativePath(file) + (file.hasDirectoryPath ? "/" : "")) }
             }
             let seconds = Date().timeIntervalSince(started)
             let summary = "\(report.outcomes.count) stages: \(report.ranCount) ran, \(report.cachedCount) cached"

@@ -75,7 +75,7 @@ struct CommandRunner {
         }
         close(writer)
         // So a later build can stop this command's processes if pipe is killed before they end.
-        try? OrphanedCommands.record(group: pid).write(to: context.scratch.appendingPathComponent(OrphanedCommands.groupFile))
+        OrphanedCommands.record(group: pid, in: context.scratch)
         context.log("$ " + Self.shown(command.argv))
 
         var status: Int32?

@@ -10,8 +10,15 @@ enum OrphanedCommands {
     /// This machine's name, written with the group id.
     static let host = ProcessInfo.processInfo.hostName
 
-    /// The group file's text for a command whose group id is `group`.
-    static func record(group: pid_t) -> Data { Data("\(host) \(group)\n".utf8) }
+    /// Writes the group file of a command whose group id is `group` into `scratch`: a plain
+    /// write, never synced (a crash that loses it loses nothing, and a sync costs ms per stage).
+    static func record(group: pid_t, in scratch: URL) {
+        let fd = open(scratch.appendingPathComponent(groupFile).path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        let text = Array("\(host) \(group)\n".utf8)
+        _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    }
 
     /// Stops the commands of dead pipes whose scratch directories are `scratch`'s siblings for
     /// the same key (`stage-<key>-<pid>`).
