@@ -133,4 +133,87 @@ PipeMain.run { p in
     var big: [String: ArtifactRef] = [:]
     for i in 0..<4 { big["\(i)"] = p.stage("big.\(i)", Noise.self, .init(seed: i + 1, megabytes: megabytes))["out"] }
     p.target("big", p.stage("big.all", Concat.self, .init(), inputs: big), summary: "large random outputs joined")
+
+    defineCommandStages(p)
+    defineWideCommands(p)
+}
+
+/// `cmd-wide`: `--set cmd.width=200` command stages (`sh -c 'echo N > out.txt'`) and a join, for
+/// benchmarks of a command stage's overhead and of no-op builds against DVC (scripts/bench_command_stages.py).
+func defineWideCommands(_ p: PipelineBuilder) {
+    let width = (try? p.config.int("cmd.width", 20, "command stages in the `cmd-wide` target")) ?? 20
+    var parts: [String: ArtifactRef] = [:]
+    for i in 0..<width {
+        let name = String(format: "part%04d.txt", i)
+        parts[name] = p.command("cmd-wide.\(i)", ["sh", "-c", "echo \(i) > out.txt"], outputs: ["out.txt"])["out.txt"]
+    }
+    let join = p.command("cmd-wide.all", ["sh", "-c", "cat part*.txt > all.txt"], inputs: parts, outputs: ["all.txt"])
+    p.target("cmd-wide", join, summary: "many small command stages joined")
+
+    // A directory output read by another command, for transfers (remotes, bundles, Slurm jobs).
+    let tree = p.command("cmd-tree.make", ["sh", "-c", "mkdir -p tree/sub && echo \(width) > tree/n && echo deep > tree/sub/d"],
+                         outputs: ["tree/"])
+    let read = p.command("cmd-tree.read", ["sh", "-c", "cat t/n t/sub/d > both.txt"], inputs: ["t/": tree["tree/"]],
+                         outputs: ["both.txt"])
+    p.target("cmd-tree", read, summary: "a command reading another's directory output")
+}
+
+/// Command stages over a project the test writes into the working directory (scripts/, data/):
+/// a Python stage, a shell stage below it, and one target per way a command can fail.
+func defineCommandStages(_ p: PipelineBuilder) {
+    let c = p.config
+    let suffix = (try? c.string("cmd.suffix", "!", "appended to every word by cmd.upper")) ?? "!"
+    let mode = (try? c.string("cmd.mode", "plain", "TOY_MODE, a declared variable of cmd.upper")) ?? "plain"
+    let seconds = (try? c.double("cmd.seconds", 0, "how long cmd.slow works")) ?? 0
+    let upper = p.command("cmd.upper", ["python3", "scripts/upper.py", "--suffix", suffix],
+                          files: ["scripts/upper.py", "data/"],
+                          inputs: ["alpha.txt": p.stage("cmd.alpha", Produce.self, .init(text: "alpha", millis: 0, fail: false))["out"]],
+                          outputs: ["upper.txt", "env.txt", "report/"],
+                          environment: ["TOY_MODE": mode], passEnvironment: ["TOY_PASSED"],
+                          tools: [CommandTool("toytool", ["sh", "-c", "cat toolversion.txt 2>/dev/null || echo none"])],
+                          summary: "upper-cases data/words.txt with python3")
+    let count = p.command("cmd.count", .shell("wc -w < in/upper.txt | tr -d ' ' > count.txt; ls in/report > files.txt",
+                                              inputs: ["in/upper.txt": upper["upper.txt"], "in/report/": upper["report/"]],
+                                              outputs: ["count.txt", "files.txt"]),
+                          summary: "counts cmd.upper's words with sh")
+    p.target("cmd", count, summary: "a python3 stage and a shell stage below it")
+    p.target("cmd-upper", upper, summary: "the python3 stage alone")
+    p.target("cmd-fail", p.command("cmd.fail", .shell("echo about to fail; echo 'oops' >&2; exit 3", outputs: ["x"])),
+             summary: "exits 3")
+    p.target("cmd-missing", p.command("cmd.missing", .shell("echo hi > other.txt", outputs: ["wanted.txt"])),
+             summary: "exits 0 without its output")
+    p.target("cmd-escape", p.command("cmd.escape", .shell("ln -s /etc/hostname out.txt", outputs: ["out.txt"])),
+             summary: "its output is a symlink out of its directory")
+    p.target("cmd-noprog", p.command("cmd.noprog", ["pipe-no-such-program", "x"], outputs: ["x"]),
+             summary: "its program does not exist")
+    p.target("cmd-notool", p.command("cmd.notool", ["true"], outputs: ["x"],
+                                     tools: [CommandTool("missing-tool", ["sh", "-c", "exit 9"], install: "apt-get install missing-tool")]),
+             summary: "its tool identity fails")
+    let quiet = (try? c.bool("cmd.quiet", false, "cmd.slow prints nothing while it works")) ?? false
+    // An absolute path outside the stage's directory, given in argv (so part of the key): slow.py
+    // appends "start PID" and "end PID" to it, for tests counting runs across pipe processes.
+    let runlog = (try? c.string("cmd.runlog", "", "file cmd.slow appends its start and end to (empty: none)")) ?? ""
+    p.target("cmd-slow", p.command("cmd.slow", ["python3", "scripts/slow.py", "\(seconds)"] + (quiet ? ["quiet"] : [])
+                                       + (runlog.isEmpty ? [] : ["--runlog", runlog]),
+                                   files: ["scripts/slow.py"],
+                                   outputs: ["done.txt"]),
+             summary: "works for cmd.seconds, printing progress")
+
+    // Tries to change every kind of input it has (a project directory, an upstream file output,
+    // an upstream directory output): writable again, appended to, then deleted. What it saw is
+    // its output; the project and the store must not change.
+    let alpha = p.stage("cmd.alpha", Produce.self, .init(text: "alpha", millis: 0, fail: false))
+    p.target("cmd-tamper", p.command("cmd.tamper", .shell(
+        "chmod -R u+w data in 2>/dev/null; for f in data/words.txt in/alpha.txt in/report/n.txt; do "
+            + "echo TAMPERED >> \"$f\"; done; cat data/words.txt in/alpha.txt in/report/n.txt > seen.txt; rm -rf data in",
+        files: ["data/"], inputs: ["in/alpha.txt": alpha["out"], "in/report/": upper["report/"]],
+        outputs: ["seen.txt"])),
+             summary: "writes into and deletes its inputs")
+    // Not reproducible: 16 random bytes on every run, for `pipe check`.
+    p.target("cmd-random", p.command("cmd.random", ["python3", "-c", "import os; open('noise.bin', 'wb').write(os.urandom(16))"],
+                                     outputs: ["noise.bin"]),
+             summary: "writes random bytes")
+    // Its output is a symlink to a path outside its directory that does not exist.
+    p.target("cmd-dangle", p.command("cmd.dangle", .shell("ln -s /nonexistent/pipe-toy-target out.txt", outputs: ["out.txt"])),
+             summary: "its output is a dangling symlink out of its directory")
 }

@@ -94,11 +94,12 @@ import Testing
     @Test func listShowDagAndJson() throws {
         let cli = try CommandRunner(); defer { cli.cleanUp() }
         let list = try cli.toy("list", "--settings")
-        #expect(list.stdout.contains("toy    everything joined"))
+        #expect(list.stdout.contains(/\n  toy +everything joined\n/), "\(list.stdout)")
         #expect(list.stdout.contains("millis = 50  <integer>"))
         let json = try cli.toy("list", "--json")
         let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
-        #expect((parsed?["stages"] as? [Any])?.count == 32)  // toy: 5, wide: 21, big: 5, hog: 1
+        // toy: 5, wide: 21, big: 5, hog: 1; command stages: cmd*: 12, cmd-wide: 21, cmd-tree: 2
+        #expect((parsed?["stages"] as? [Any])?.count == 67)
         let dag = try cli.toy("dag", "toy")
         #expect(dag.stdout.hasPrefix("all [toy-join]\n├── 1 <- out of ab [toy-join]\n"))
         let dot = try cli.toy("dag", "toy", "--dot")

@@ -27,8 +27,8 @@ public enum CommandError: Error, CustomStringConvertible, Sendable {
                 : "the stage's directory holds: " + found.prefix(8).joined(separator: ", ") + (found.count > 8 ? ", …" : "")
             return "the command exited 0 but did not write its declared output '\(path)' (\(listing))" + Self.render(tail)
         case let .outputEscapes(path, target):
-            return "output '\(path)' resolves to \(target), outside the stage's directory; write outputs inside it "
-                + "(nothing was stored)"
+            return "output '\(path)' resolves to \(target), not a file inside the stage's directory; write outputs "
+                + "inside it (nothing was stored)"
         case let .outputKind(path, expected):
             return "output '\(path)' is not a \(expected)" + (expected == "directory"
                 ? " (declared with a trailing '/')" : " (declare a directory output with a trailing '/')")

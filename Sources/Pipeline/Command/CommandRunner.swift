@@ -36,6 +36,9 @@ struct CommandRunner {
         }
 
         OrphanedCommands.stop(beside: context.scratch)
+        // Marks the directory as this host's before anything is placed, so a pipe killed while
+        // placing inputs leaves a directory the next run knows it may remove.
+        OrphanedCommands.record(group: 0, in: context.scratch)
         let work = context.scratch.appendingPathComponent("work", isDirectory: true)
         let temporary = context.scratch.appendingPathComponent("tmp", isDirectory: true)
         for directory in [work, temporary] {
@@ -124,7 +127,7 @@ struct CommandRunner {
     /// Hands each declared output to the engine: a regular file as itself, a directory as a
     /// tree archive; a missing one, one of the wrong kind or one resolving outside `work` fails.
     private func collectOutputs(work: URL, scratch: URL, log: CommandLog, context: StageContext) throws {
-        let root = work.resolvingSymlinksInPath().path
+        let root = Self.realPath(work.path) ?? work.path
         for (index, output) in command.outputs.sorted().enumerated() {
             let url = work.appendingPathComponent(CommandPaths.normalized(output))
             var status = stat()
@@ -132,7 +135,12 @@ struct CommandRunner {
                 let found = (FileManager.default.enumerator(atPath: work.path)?.allObjects as? [String] ?? []).sorted()
                 throw CommandError.missingOutput(path: output, found: found, tail: log.tail)
             }
-            let real = url.resolvingSymlinksInPath().path
+            guard let real = Self.realPath(url.path) else {
+                // A link to nothing, or a loop: as good as missing, and said so.
+                let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: url.path)) ?? "?"
+                throw CommandError.outputEscapes(path: output, target: "\(target) (\(String(cString: strerror(errno))))")
+            }
+            guard real != root else { throw CommandError.outputKind(path: output, expected: "directory of its own") }
             guard real.hasPrefix(root + "/") else { throw CommandError.outputEscapes(path: output, target: real) }
             let isDirectory = InputPlacement.isDirectory(real)
             if Stage.isDirectory(output: output) {
@@ -151,6 +159,13 @@ struct CommandRunner {
                 context.write(output, file: URL(fileURLWithPath: real))
             }
         }
+    }
+
+    /// `path` with every symlink resolved, or nil when one leads nowhere (errno says why).
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// An argv as one line a person could paste into a shell.

@@ -94,6 +94,9 @@ enum CommandStage {
                     + "add it to files: [\"\(placed)\"]")
             }
         }
+        if let both = command.passEnvironment.first(where: { command.environment[$0] != nil }) {
+            throw fail("variable '\(both)' is both set (environment:) and passed through (passEnvironment:); choose one")
+        }
         for variable in Array(command.environment.keys) + command.passEnvironment
         where !CommandEnvironment.isValidName(variable) {
             throw fail("'\(variable)' is not a valid environment variable name")

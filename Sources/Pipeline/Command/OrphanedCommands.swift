@@ -37,7 +37,7 @@ enum OrphanedCommands {
             // nothing here, so only this host's are judged (and a directory without a group
             // file on another host is left alone).
             guard words.count == 2, words[0] == host else { continue }
-            if let group = Int32(words[1]), group > 1 { kill(-group, SIGKILL) }
+            if let group = Int32(words[1]), group > 1 { kill(-group, SIGKILL) }  // 0: it had not started
             InputPlacement.makeRemovable(directory)
             try? FileManager.default.removeItem(at: directory)
         }
