@@ -22,6 +22,11 @@ func definePipeline(_ p: PipelineBuilder) throws {
     p.target("figure-maximize", maximize.stage, summary: "teacher 2 epochs + distillation 100 epochs vs the default")
     p.target("report", topicA.report([baseline, exp1, exp2, exp3, maximize]),
              summary: "one HTML page: every figure, its table, the study's published numbers beside ours")
+    p.target("crosscheck-torch", topicA.crosscheckTorch(teacher: topicA.teacherEpochs, distill: topicA.distillEpochs),
+             summary: "the baseline re-run in PyTorch (scripts/crosscheck) beside pipe's numbers, 95% intervals")
+    p.target("crosscheck-torch-maximize",
+             topicA.crosscheckTorch(teacher: topicA.maximizeTeacher, distill: topicA.maximizeDistill),
+             summary: "the maximize setting re-run in PyTorch beside pipe's numbers (long: ~100 epochs in PyTorch)")
 
     let topicB = try TopicB(p)
     p.target("table-owl", topicB.tableOwl(), summary: "Topic B: the owl prompt's effect on ' owl', number tokens and numbers")
@@ -50,6 +55,7 @@ struct TopicA {
     let teacherEpochs: Int, distillEpochs: Int
     let exp1Epochs: [Int], exp2Epochs: [Int]
     let maximizeTeacher: Int, maximizeDistill: Int
+    let torchThreads: Int
     let mnist: StageHandle
 
     init(_ p: PipelineBuilder) throws {
@@ -69,6 +75,7 @@ struct TopicA {
         exp2Epochs = try c.ints("exp2.teacher-epochs", [0, 1, 2, 5, 10, 20], "exp2: teacher epochs swept")
         maximizeTeacher = try c.int("maximize.teacher-epochs", 2, "maximize: teacher epochs")
         maximizeDistill = try c.int("maximize.distill-epochs", 100, "maximize: distillation epochs")
+        torchThreads = try c.int("torch.threads", 2, "crosscheck-torch: threads of the PyTorch re-run (its result depends on them)")
         mnist = p.stage("mnist", LoadMNISTStage.self, .init(
             trainSamples: trainSamples == 60_000 ? nil : trainSamples,
             testSamples: testSamples == 10_000 ? nil : testSamples))
@@ -228,6 +235,42 @@ struct TopicA {
         return Figure(stage: stage, title: "Maximize",
                       text: "Teacher \(maximizeTeacher) epochs, distillation \(maximizeDistill) epochs on uniform noise, against the default.",
                       published: "setting | study\ndefault | 54.9%\nteacher 2, distil 100 | 70.3%")
+    }
+
+    // MARK: - Cross-check
+
+    /// The study's protocol (teacher `t` epochs, aux-only student distilled `d` epochs on uniform
+    /// noise) re-run by a short PyTorch script on the same MNIST artifacts and settings, and a table
+    /// of its accuracies beside pipe's own evaluations of the same models (the stages the figures
+    /// read, so a built figure-baseline leaves only the PyTorch run to do).
+    func crosscheckTorch(teacher t: Int, distill d: Int) -> StageHandle {
+        let script = "scripts/crosscheck/topic_a_torch.py"
+        // The noise set is held in memory (models x samples x 784 floats), plus ~2 GB for the rest.
+        let megabytes = models * distillSamples * 784 * 4 / (1 << 20) + 2048
+        let torch = p.command("crosscheck.torch.t\(t).d\(d)", [
+            "python3", script, "--train", "mnist/train.bin", "--test", "mnist/test.bin",
+            "--models", "\(models)", "--hidden", "\(hidden)", "--teacher-epochs", "\(t)", "--distill-epochs", "\(d)",
+            "--samples", "\(distillSamples)", "--batch", "\(batch)", "--lr", "\(learningRate)", "--seed", "\(seed)",
+            "--threads", "\(torchThreads)", "--out", "metrics.json",
+        ], files: [script], inputs: ["mnist/train.bin": mnist["train"], "mnist/test.bin": mnist["test"]],
+            outputs: ["metrics.json"], environment: ["OMP_NUM_THREADS": "\(torchThreads)"],
+            tools: [.pythonPackages(["torch", "numpy"])],
+            resources: StageResources(cpus: torchThreads, memoryMB: megabytes),
+            summary: "PyTorch re-run: \(models) MLPs, teacher \(t) epochs, aux-only students \(d) epochs on noise")
+        // The study's numbers at these epoch counts (baseline, exps 1-2, maximize), where it gives one.
+        let teacherPublished: [Int: Double] = [5: 94.3, 20: 97.4]
+        let studentPublished: [[Int]: Double] = [[5, 5]: 54.9, [5, 1]: 19.7, [5, 40]: 77.2, [2, 5]: 62.6,
+                                                 [20, 5]: 35.1, [2, 100]: 70.3]
+        return p.stage("crosscheck.t\(t).d\(d)", CrosscheckTable.self, .init(
+            title: "Topic A, teacher \(t) epochs, aux-only student \(d) epochs on uniform noise: pipe vs PyTorch",
+            quantities: [
+                .init(name: "teacher", pipe: "pipe.teacher", torch: "teacher", published: teacherPublished[t]),
+                .init(name: "student, aux logits", pipe: "pipe.student", torch: "student_aux", published: studentPublished[[t, d]]),
+            ]), inputs: [
+                "pipe.teacher": accuracy(teacher(t))["accuracy"],
+                "pipe.student": accuracy(student(teacher: t, epochs: d))["accuracy"],
+                "torch": torch["metrics.json"],
+            ])
     }
 
     func report(_ figures: [Figure]) -> StageHandle {
