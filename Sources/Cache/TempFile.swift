@@ -64,6 +64,10 @@ final class TempFile {
             let fd: Int32
             do { fd = try POSIX.openFile(path, O_RDONLY) } catch StoreError.io(_, _, ENOENT) { continue }
             defer { close(fd) }
+            // Directories here are stages' scratch space (the engine sweeps those of dead
+            // builds); unlinking one would fail, and it is not a blob being written.
+            var status = stat()
+            if fstat(fd, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR { continue }
             // Locked: a writer is at work. Unlocked: its writer died, or it was published
             // between our listing and our open (then the unlink below finds nothing).
             guard try POSIX.lockFile(fd, LOCK_EX, nonBlocking: true, path: path) else { continue }

@@ -31,8 +31,7 @@ public struct LocalExecutor: StageExecutor {
         observer?.stageStarted(stage, key: key)
         let started = Date()
         let log = StageLog(started: started)
-        let scratch = store.root.appendingPathComponent("tmp/stage-\(key.short)-\(getpid())", isDirectory: true)
-        try? FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        let scratch = StageScratch.make(store: store, key: key)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let context = StageContext(
             sources: sources, scratch: scratch,

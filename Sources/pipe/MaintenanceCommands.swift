@@ -80,9 +80,11 @@ struct GCCommand: ParsableCommand {
         try reportingErrors {
             let store = try Session(global).openStore()
             let report = try store.gc(keepBytes: keepSize.flatMap(ByteCount.parse), dryRun: dryRun)
+            let scratch = StageScratch.sweep(store, dryRun: dryRun)
             let verb = dryRun ? "would remove" : "removed"
             print("\(verb) \(report.removedBlobs) blobs (\(ByteCount.text(report.removedBytes))) and \(report.removedActions) results; "
                   + "kept \(report.keptBlobs) blobs (\(ByteCount.text(report.keptBytes)))")
+            if scratch > 0 { print("\(verb) \(scratch) scratch directories left by killed builds") }
         }
     }
 }

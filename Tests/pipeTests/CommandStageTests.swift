@@ -300,6 +300,34 @@ struct CommandStageTests {
         #expect(try project.toy("verify").status == 0)
     }
 
+    @Test func gcRemovesTheScratchOfAKilledBuildAndStopsItsCommand() throws {
+        let project = try CommandProject(); defer { project.cleanUp() }
+        let runlog = project.url("runs.log").path
+        let arguments = ["build", "cmd-slow", "--set", "cmd.seconds=5", "--set", "cmd.quiet=true",
+                         "--set", "cmd.runlog=\(runlog)"]
+        let victim = try project.start(arguments)
+        let working = Processes.waitUntil(timeout: 30) { project.runlog(runlog).contains { $0.hasPrefix("start ") } }
+        #expect(working, "\(victim.stderr.contents)")
+        victim.signal(SIGKILL)
+        #expect(victim.wait(timeout: 10) == 128 + SIGKILL)
+        let orphans = Processes.matching(["scripts/slow.py", runlog])
+        #expect(!orphans.isEmpty)
+        let tmp = project.url("store/tmp").path
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? []).count == 1)
+
+        // gc beside a live build leaves that build's directory alone; the killed one's goes.
+        let dry = try project.toy("gc", "--dry-run")
+        #expect(dry.stdout.contains("would remove 1 scratch directories left by killed builds"), "\(dry.stdout)")
+        #expect(orphans.allSatisfy(Processes.isAlive))
+        let gc = try project.toy("gc")
+        #expect(gc.status == 0, "\(gc.stderr)")
+        #expect(gc.stdout.contains("removed 1 scratch directories left by killed builds"), "\(gc.stdout)")
+        #expect(Processes.waitUntil(timeout: 10) { orphans.allSatisfy { !Processes.isAlive($0) } }, "\(orphans)")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? []).isEmpty)
+        #expect(!project.runlog(runlog).contains { $0.hasPrefix("end ") })
+        #expect(!(try project.toy("gc")).stdout.contains("scratch"))
+    }
+
     @Test func ctrlCStopsTheCommandAndCancelsTheBuild() throws {
         let project = try CommandProject(); defer { project.cleanUp() }
         let runlog = project.url("runs.log").path

@@ -36,9 +36,6 @@ struct CommandRunner {
         }
 
         OrphanedCommands.stop(beside: context.scratch)
-        // Marks the directory as this host's before anything is placed, so a pipe killed while
-        // placing inputs leaves a directory the next run knows it may remove.
-        OrphanedCommands.record(group: 0, in: context.scratch)
         let work = context.scratch.appendingPathComponent("work", isDirectory: true)
         let temporary = context.scratch.appendingPathComponent("tmp", isDirectory: true)
         for directory in [work, temporary] {

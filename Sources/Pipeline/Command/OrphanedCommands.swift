@@ -1,3 +1,4 @@
+import Cache
 import Foundation
 
 /// Commands left running by a pipe that was killed (SIGKILL leaves it no chance to stop them):
@@ -25,21 +26,48 @@ enum OrphanedCommands {
     static func stop(beside scratch: URL) {
         let name = scratch.lastPathComponent
         guard let dash = name.lastIndex(of: "-") else { return }
-        let prefix = String(name[...dash])
-        let parent = scratch.deletingLastPathComponent()
+        _ = sweep(scratch.deletingLastPathComponent(), prefix: String(name[...dash]), except: name)
+    }
+
+    /// Removes the scratch directories under `parent` named `<prefix><pid>` whose pipe is dead,
+    /// stopping the command each still runs; returns how many there were.
+    static func sweep(_ parent: URL, prefix: String, except: String? = nil, dryRun: Bool = false) -> Int {
+        var removed = 0
         for sibling in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []
-        where sibling.hasPrefix(prefix) && sibling != name {
-            guard let owner = Int32(sibling.dropFirst(prefix.count)), kill(owner, 0) != 0, errno == ESRCH else { continue }
+        where sibling.hasPrefix(prefix) && sibling != except {
+            guard let owner = Int32(sibling.split(separator: "-").last ?? ""), kill(owner, 0) != 0, errno == ESRCH
+            else { continue }
             let directory = parent.appendingPathComponent(sibling)
             let words = ((try? String(contentsOf: directory.appendingPathComponent(groupFile), encoding: .utf8)) ?? "")
                 .split(whereSeparator: \.isWhitespace).map(String.init)
             // A store shared by cluster nodes holds other hosts' directories: their pids mean
             // nothing here, so only this host's are judged (and a directory without a group
-            // file on another host is left alone).
+            // file is left alone).
             guard words.count == 2, words[0] == host else { continue }
-            if let group = Int32(words[1]), group > 1 { kill(-group, SIGKILL) }  // 0: it had not started
+            removed += 1
+            if dryRun { continue }
+            if let group = Int32(words[1]), group > 1 { kill(-group, SIGKILL) }  // 0: no command had started
             InputPlacement.makeRemovable(directory)
             try? FileManager.default.removeItem(at: directory)
         }
+        return removed
+    }
+}
+
+/// The private directories stages run in (`<store>/tmp/stage-<key>-<pid>`).
+public enum StageScratch {
+    /// A new scratch directory for `key` in this process, marked as this host's so that, if the
+    /// process is killed, a later build or `pipe gc` knows it may remove it.
+    static func make(store: ArtifactStore, key: Digest) -> URL {
+        let scratch = store.root.appendingPathComponent("tmp/stage-\(key.short)-\(getpid())", isDirectory: true)
+        try? FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        OrphanedCommands.record(group: 0, in: scratch)
+        return scratch
+    }
+
+    /// Removes the scratch directories that killed pipes of this host left in `store` (stopping
+    /// any command still running in one); returns how many.
+    public static func sweep(_ store: ArtifactStore, dryRun: Bool = false) -> Int {
+        OrphanedCommands.sweep(store.root.appendingPathComponent("tmp"), prefix: "stage-", dryRun: dryRun)
     }
 }
