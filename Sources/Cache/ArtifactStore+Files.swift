@@ -20,7 +20,7 @@ extension ArtifactStore {
         }
 
         let hashedAt = wallClockNanoseconds()
-        let digest = try hashFile(path)
+        let digest = try Digest.ofFile(at: path)
         filesHashed.add(1, ordering: .relaxed)
         // A file written to while we read it may hash to a mix of old and new bytes: use the
         // digest this once, but do not remember it.
@@ -76,13 +76,5 @@ extension ArtifactStore {
     /// does any later write show up as a new mtime. Until then the file is re-hashed.
     static func isSettled(mtime: Int64, hashedAt: Int64) -> Bool {
         mtime < hashedAt - mtimeGranularityNanoseconds
-    }
-
-    private func hashFile(_ path: String) throws -> Digest {
-        let fd = try POSIX.openFile(path, O_RDONLY)
-        defer { close(fd) }
-        var hasher = DigestHasher()
-        try POSIX.forEachChunk(of: fd, path: path) { hasher.update($0) }
-        return hasher.finalize()
     }
 }

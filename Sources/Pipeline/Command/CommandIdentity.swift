@@ -55,8 +55,7 @@ enum CommandIdentity {
         for candidate in candidates where access(candidate, X_OK) == 0 {
             var status = stat()
             guard stat(candidate, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { continue }
-            let real = (try? FileManager.default.destinationOfSymbolicLink(atPath: candidate)) == nil
-                ? candidate : URL(fileURLWithPath: candidate).resolvingSymlinksInPath().path
+            let real = CommandRunner.realPath(candidate) ?? candidate
             let stamp = "\(status.st_dev):\(status.st_ino):\(status.st_size):\(status.st_mtim.tv_sec).\(status.st_mtim.tv_nsec)"
             if let known = lock.withLock({ programs[real] }), known.stamp == stamp {
                 return .file(path: real, digest: known.digest)
