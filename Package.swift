@@ -1,13 +1,27 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 // pipe: a reproducible-pipeline build system for ML experiments.
 // Dependencies flow one way: pipe -> Pipeline -> Cache; Stages -> Pipeline.
+import Foundation
 import PackageDescription
+
+// Sources/pipe is the command line (PipeCommandLine); only its main.swift belongs to the `pipe`
+// executable, which excludes the rest by name (SwiftPM warns of files a target leaves unhandled).
+let commandLineFiles = ((try? FileManager.default.contentsOfDirectory(atPath: Context.packageDirectory + "/Sources/pipe")) ?? [])
+    .filter { $0 != "main.swift" }.sorted().map { "Sources/pipe/" + $0 }
 
 let package = Package(
     name: "pipe",
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "pipe", targets: ["pipe"]),
+        // For a project of your own (`pipe init`): the engine and the store,
+        .library(name: "Pipeline", targets: ["Pipeline", "Cache"]),
+        // the command line, so your executable is a whole `pipe` (PipeMain.run(definePipeline)),
+        .library(name: "PipeCommandLine", targets: ["PipeCommandLine"]),
+        // the study's stage kinds to reuse (MNIST, MLP training, LLM reading, figures),
+        .library(name: "Stages", targets: ["Stages"]),
+        // and the code fingerprints of your own stage kinds' sources.
+        .plugin(name: "SourceFingerprintPlugin", targets: ["SourceFingerprintPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,10 +37,8 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS",
                        providers: [.apt(["libopenblas-dev"])]),
 
-        // Hashes the Stages sources at build time: the code fingerprint of every stage.
-        .executableTarget(name: "SourceFingerprintTool",
-                          dependencies: [.product(name: "Crypto", package: "swift-crypto")],
-                          path: "Sources/SourceFingerprintTool"),
+        // Hashes a target's sources at build time: the code fingerprint of its stage kinds.
+        .executableTarget(name: "SourceFingerprintTool", path: "Sources/SourceFingerprintTool"),
         .plugin(name: "SourceFingerprintPlugin", capability: .buildTool(),
                 dependencies: ["SourceFingerprintTool"], path: "Plugins/SourceFingerprintPlugin"),
 
@@ -56,7 +68,7 @@ let package = Package(
             // keeps SwiftPM from scanning the store (artifacts/ holds thousands of blobs).
             exclude: ["artifacts", "results", "scripts", "Benchmarks", "Plugins", "Tests", "README.md",
                       "Sources/Cache", "Sources/Pipeline", "Sources/Stages", "Sources/CZstd",
-                      "Sources/COpenBLAS", "Sources/SourceFingerprintTool"],
+                      "Sources/COpenBLAS", "Sources/SourceFingerprintTool"] + commandLineFiles,
             sources: ["Sources/pipe/main.swift", "pipeline.swift"]),
         // A `pipe` with toy stages (sleep, fail, echo) for process-level tests: locks, SIGKILL.
         .executableTarget(

@@ -30,7 +30,7 @@ Each figure is the median and (in parentheses) the best of the runs. The machine
 (uname -m, nproc, CPU model, load average before and after): on shared cores the best of N is
 the steadier figure.
 
-Needs the release ToyPipe:  swift build -c release --product ToyPipe   (in the package root)
+Needs the release ToyPipe:  scripts/swiftpm build -c release --product ToyPipe   (in the package root)
 Usage:
   scripts/bench_command_stages.py [--runs 15] [--cold-runs 5] [--width 20 50 200]
                                   [--input-mb 100] [--tmp DIR] [--no-dvc]
@@ -41,7 +41,7 @@ import argparse, glob, os, platform, shutil, stat, statistics, subprocess, sys, 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOYPIPE = os.path.join(ROOT, ".build", "release", "ToyPipe")
-BUILD_COMMAND = "swift build -c release --product ToyPipe"
+BUILD_COMMAND = "scripts/swiftpm build -c release --product ToyPipe"
 TEMP_PREFIX = "pipe-bench-cmd-"
 
 

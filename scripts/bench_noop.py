@@ -62,9 +62,9 @@ def main():
     parser.add_argument("--shipped", nargs="*", default=None,
                         help="targets of the shipped pipeline, already built in PIPE_STORE / ./artifacts")
     args = parser.parse_args()
-    subprocess.run(["swift", "build", "-c", "release", "--product", "pipe"], cwd=ROOT, check=True,
+    subprocess.run([os.path.join(ROOT, "scripts", "swiftpm"), "build", "-c", "release", "--product", "pipe"], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "ToyPipe"], cwd=ROOT, check=True,
+    subprocess.run([os.path.join(ROOT, "scripts", "swiftpm"), "build", "-c", "release", "--product", "ToyPipe"], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
     print(f"no-op builds, {args.runs} runs each, median (best), process start to exit")
     for width in (20, 200):

@@ -9,7 +9,7 @@ model) and times llama.cpp on it too, the like-for-like comparison.
 
 Usage: python3 scripts/bench_prefill.py [--gguf FILE] [--lengths 60,500] [--threads 2] [--repeats 2]
                                        [--rounds 3] [--f32]
-Needs: a built PrefillBenchmark (swift build --product PrefillBenchmark); pip install llama-cpp-python gguf.
+Needs: a built PrefillBenchmark (scripts/swiftpm build -c release --product PrefillBenchmark); pip install llama-cpp-python gguf.
 """
 import argparse
 import json

@@ -9,7 +9,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bigmb="${1:-32}"
 cd "$root"
-swift build --product ToyPipe >/dev/null 2>&1
+"$(dirname "$0")/swiftpm" build --product ToyPipe >/dev/null 2>&1
 toy="$root/.build/debug/ToyPipe"
 work="$(mktemp -d)"
 server="$work/nginx"

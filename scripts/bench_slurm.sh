@@ -8,7 +8,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 width="${1:-50}"; poll="${2:-1}"
 cd "$root"
-swift build --product ToyPipe >/dev/null 2>&1
+"$(dirname "$0")/swiftpm" build --product ToyPipe >/dev/null 2>&1
 toy="$root/.build/debug/ToyPipe"
 export SLURM_CONF="$("$root/scripts/slurm-test-cluster" start)"
 work="$(mktemp -d)"
@@ -49,5 +49,5 @@ if [ -d "$mnist" ] && [ -x "$root/.build/release/pipe" ]; then
   echo "through Slurm:        $(elapsed "$t0" "$t1") s   [$(line < "$work/e2.err")]"
   diff -r r1 r2 >/dev/null && echo "results:              identical files (table.csv, figure.svg)" || echo "results: DIFFER"
 else
-  echo "exp1 part skipped: needs MNIST (PIPE_MNIST_DIR) and a release build (swift build -c release)"
+  echo "exp1 part skipped: needs MNIST (PIPE_MNIST_DIR) and a release build (scripts/swiftpm build -c release)"
 fi

@@ -84,7 +84,7 @@ def torch_epochs(args):
 
 
 def pipe_epochs(args):
-    subprocess.run(["swift", "build", "-c", "release", "--product", "TrainingBenchmark"], cwd=ROOT, check=True,
+    subprocess.run([os.path.join(ROOT, "scripts", "swiftpm"), "build", "-c", "release", "--product", "TrainingBenchmark"], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
     binary = os.path.join(ROOT, ".build", "release", "TrainingBenchmark")
     out = subprocess.run([binary, "--models", str(args.models), "--samples", str(args.samples), "--batch",

@@ -9,7 +9,7 @@ prints the max |logit difference| and KL(torch || pipe) of the next-token distri
 whether the top tokens agree.
 
 Usage: python3 scripts/check_smollm2.py [--gguf FILE] [--probe PATH_TO_LLMProbe]
-Needs: pip install torch transformers gguf numpy; a built LLMProbe (swift build --product LLMProbe).
+Needs: pip install torch transformers gguf numpy; a built LLMProbe (scripts/swiftpm build --product LLMProbe).
 """
 import argparse
 import json

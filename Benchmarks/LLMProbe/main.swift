@@ -1,7 +1,7 @@
 // LLMProbe: loads a Llama model (GGUF file or Hugging Face directory) and prints, as JSON, the
 // next-token logits after each given token sequence. For peers in scripts/ (check_smollm2.py).
 //
-//   swift run LLMProbe --gguf FILE | --dir DIR  --tokens 1,2,3 [--tokens 4,5] [--threads 2]
+//   scripts/swiftpm build --product LLMProbe && .build/debug/LLMProbe --gguf FILE | --dir DIR  --tokens 1,2,3 [--tokens 4,5] [--threads 2]
 //
 // Output: {"source": ..., "sequences": [{"tokens": [...], "logits": [...]}]}
 import Foundation

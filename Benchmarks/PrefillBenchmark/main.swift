@@ -1,7 +1,7 @@
 // PrefillBenchmark: prompt-processing speed of the Llama forward pass on SmolLM2-135M (GGUF,
 // dequantized to Float32 at load), like llama.cpp's "pp" figures. Not a test.
 //
-//   swift run PrefillBenchmark [--gguf FILE] [--lengths 60,500] [--repeats 3] [--threads 2] [--decode 16] [--json]
+//   scripts/swiftpm build -c release --product PrefillBenchmark && .build/release/PrefillBenchmark [--gguf FILE] [--lengths 60,500] [--repeats 3] [--threads 2] [--decode 16] [--json]
 //
 // FILE defaults to what scripts/fetch-smollm2 prints. Prompts are the token ids
 // 1, then (i * 7919 + 13) % vocabulary for i = 1..<length (scripts/bench_prefill.py uses the same).

@@ -1,7 +1,7 @@
 // StoreBenchmark: throughput and compression of the artifact store, and the cost of the
 // no-op build's store work (open + 200 key lookups). Prints figures; never run by tests.
 //
-//     swift run -c release StoreBenchmark [megabytes, default 256 | "lookups [rounds]" for the no-op part only]
+//     scripts/swiftpm build -c release --product StoreBenchmark && .build/release/StoreBenchmark [megabytes, default 256 | "lookups [rounds]" for the no-op part only]
 import Cache
 import Foundation
 

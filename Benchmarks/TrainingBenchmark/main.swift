@@ -1,7 +1,7 @@
 // TrainingBenchmark: one teacher epoch and one distillation epoch of the study at full scale, with
 // the GFLOP/s they achieve and the OpenBLAS sgemm peak on the same shapes, measured here.
 //
-//   swift run -c release TrainingBenchmark [--models 25] [--samples 60000] [--batch 1024]
+//   scripts/swiftpm build -c release --product TrainingBenchmark && .build/release/TrainingBenchmark [--models 25] [--samples 60000] [--batch 1024]
 //                                          [--hidden 256] [--mnist DIR] [--json]
 //
 // FLOPs count only the GEMMs (2 per multiply-add): forward, all weight gradients, and the input

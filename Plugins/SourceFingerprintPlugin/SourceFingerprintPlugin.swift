@@ -1,7 +1,10 @@
 import PackagePlugin
 
-/// Writes SourceDigests.swift into the target: the SHA-256 of every Swift source file of the
-/// target as compiled, so a stage's code fingerprint always describes the code in the binary.
+/// Writes SourceDigests.swift into the target it is applied to: the SHA-256 of every Swift source
+/// file of that target as compiled, by path from its package's root, so a stage's code fingerprint
+/// always describes the code in the binary. Apply it to any target that defines stage kinds
+/// (`plugins: [.plugin(name: "SourceFingerprintPlugin", package: "pipe")]`): its kinds get a
+/// fingerprint of all its sources without listing any (see SourceFingerprintTool).
 @main
 struct SourceFingerprintPlugin: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
@@ -12,7 +15,8 @@ struct SourceFingerprintPlugin: BuildToolPlugin {
         return [.buildCommand(
             displayName: "Fingerprinting \(sources.count) sources of \(target.name)",
             executable: tool.url,
-            arguments: [output.path(), target.directoryURL.path()] + sources.map { $0.path() },
+            arguments: [output.path(), context.package.directoryURL.path(), target.directoryURL.path()]
+                + sources.map { $0.path() },
             inputFiles: sources,
             outputFiles: [output])]
     }

@@ -6,12 +6,5 @@ import Pipeline
 /// they describe the code in this binary. A path that is not a source of Stages is a programmer
 /// error, caught by StagesTests.testEveryKindHasItsSources.
 func sourceFingerprint(_ paths: String...) -> CodeFingerprint {
-    var files: [String: String] = [:]
-    for path in paths {
-        guard let digest = SourceDigests.files[path] else {
-            preconditionFailure("sourceFingerprint: '\(path)' is not a source file of Stages")
-        }
-        files["Sources/Stages/" + path] = digest
-    }
-    return CodeFingerprint(files: files)
+    CodeFingerprint(selecting: paths, in: SourceDigests.directory, from: SourceDigests.files)
 }

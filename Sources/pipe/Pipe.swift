@@ -38,6 +38,6 @@ struct Pipe: ParsableCommand {
             ShowCommand.self, InvalidateCommand.self, CheckCommand.self,
             GCCommand.self, VerifyCommand.self,
             RemoteCommand.self, PushCommand.self, PullCommand.self, ExportCommand.self, ImportCommand.self,
-            ExecStageCommand.self,
+            InitCommand.self, ExecStageCommand.self,
         ])
 }

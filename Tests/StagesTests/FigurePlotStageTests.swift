@@ -69,10 +69,10 @@ import Pipeline
         } catch { #expect("\(error)".contains("needs an x for xAxis linear")) }
     }
 
-    @Test func paramsDecodeWithDefaults() throws {
-        let json = #"{"title":"T","style":"lines","series":[{"name":"s","points":[{"label":"1","input":"a"}]}]}"#
-        let params = try JSONDecoder().decode(PlotAccuracyStage.Params.self, from: Data(json.utf8))
-        #expect(params.yLabel == "Accuracy (%)" && params.xAxis == .categorical && params.referenceLines.isEmpty)
-        #expect(params.series[0].points[0] == .init(label: "1", input: "a"))
+    @Test func paramsRoundTripThroughTheirKeyForm() throws {
+        let params = Self.params(style: .lines, xAxis: .linear)
+        let text = try JSONValue(encoding: params).canonical
+        #expect(try JSONDecoder().decode(PlotAccuracyStage.Params.self, from: Data(text.utf8)) == params)
+        #expect(text.contains(#""yLabel":"Accuracy (%)""#))
     }
 }

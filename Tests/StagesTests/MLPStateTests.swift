@@ -67,13 +67,13 @@ struct MLPStateTests {
 
     @Test func paramsDecodeWithDefaultsAndLogitSelectionsCode() throws {
         let decoder = JSONDecoder()
-        let distill = try decoder.decode(Distill.Params.self, from: Data(#"{"epochs": 3, "logits": "all"}"#.utf8))
+        let distill = try Distill.Params.decoding(#"{"epochs": 3, "logits": "all", "data": {"seed": 0}}"#)
         #expect(distill == Distill.Params(logits: .all, epochs: 3))
         #expect(distill.data == DistillationData(distribution: .uniform, samples: 60_000, seed: 0))
-        #expect(try decoder.decode(TrainTeacher.Params.self, from: Data("{}".utf8)) == TrainTeacher.Params())
+        #expect(try TrainTeacher.Params.decoding("{}") == TrainTeacher.Params())
         #expect(TrainTeacher.Params().learningRate == 3e-4 && TrainTeacher.Params().batchSize == 1024)
-        #expect(try decoder.decode(InitMLPs.Params.self, from: Data(#"{"models": 4}"#.utf8)).hidden == 256)
-        let shuffled = try decoder.decode(DistillationData.self, from: Data(#"{"distribution": "shuffled-mnist"}"#.utf8))
+        #expect(try InitMLPs.Params.decoding(#"{"models": 4}"#).hidden == 256)
+        let shuffled = try DistillationData.decoding(#"{"distribution": "shuffled-mnist"}"#)
         #expect(shuffled.distribution == .shuffledMnist)
         for selection in [LogitSelection.aux, .all, .range(2, 7)] {
             let json = try JSONEncoder().encode([selection])

@@ -65,7 +65,7 @@ import Pipeline
     }
 
     @Test func paramsDecodeWithDefaults() throws {
-        let params = try JSONDecoder().decode(LoadMNISTStage.Params.self, from: Data(#"{"trainSamples": 1000}"#.utf8))
+        let params = try LoadMNISTStage.Params.decoding(#"{"trainSamples": 1000}"#)
         #expect(params == LoadMNISTStage.Params(trainSamples: 1000))
         #expect(params.sha256 == .canonical)
     }

@@ -37,13 +37,6 @@ public struct CrosscheckTable: StageKind {
         public init(title: String, quantities: [Quantity], torchInput: String = "torch") {
             self.title = title; self.quantities = quantities; self.torchInput = torchInput
         }
-
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            title = try c.decodeIfPresent(String.self, forKey: .title) ?? ""
-            quantities = try c.decode([Quantity].self, forKey: .quantities)
-            torchInput = try c.decodeIfPresent(String.self, forKey: .torchInput) ?? "torch"
-        }
     }
 
     public static let name = "crosscheck-table"

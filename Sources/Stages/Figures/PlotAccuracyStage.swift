@@ -41,17 +41,6 @@ public struct PlotAccuracyStage: StageKind {
             self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.style = style
             self.xAxis = xAxis; self.series = series; self.referenceLines = referenceLines
         }
-
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            title = try c.decode(String.self, forKey: .title)
-            xLabel = try c.decodeIfPresent(String.self, forKey: .xLabel) ?? ""
-            yLabel = try c.decodeIfPresent(String.self, forKey: .yLabel) ?? "Accuracy (%)"
-            style = try c.decode(Style.self, forKey: .style)
-            xAxis = try c.decodeIfPresent(XAxisMode.self, forKey: .xAxis) ?? .categorical
-            series = try c.decode([Series].self, forKey: .series)
-            referenceLines = try c.decodeIfPresent([ReferenceLine].self, forKey: .referenceLines) ?? []
-        }
     }
 
     public static let name = "plot-accuracy"

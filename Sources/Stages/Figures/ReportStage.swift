@@ -18,15 +18,6 @@ public struct ReportStage: StageKind {
         public init(title: String, text: String = "", figure: String? = nil, table: String? = nil, published: String? = nil) {
             self.title = title; self.text = text; self.figure = figure; self.table = table; self.published = published
         }
-
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            title = try c.decode(String.self, forKey: .title)
-            text = try c.decodeIfPresent(String.self, forKey: .text) ?? ""
-            figure = try c.decodeIfPresent(String.self, forKey: .figure)
-            table = try c.decodeIfPresent(String.self, forKey: .table)
-            published = try c.decodeIfPresent(String.self, forKey: .published)
-        }
     }
 
     public struct Params: Codable, Sendable, Hashable {
@@ -36,13 +27,6 @@ public struct ReportStage: StageKind {
 
         public init(title: String, intro: String = "", sections: [Section]) {
             self.title = title; self.intro = intro; self.sections = sections
-        }
-
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            title = try c.decode(String.self, forKey: .title)
-            intro = try c.decodeIfPresent(String.self, forKey: .intro) ?? ""
-            sections = try c.decode([Section].self, forKey: .sections)
         }
     }
 

@@ -9,7 +9,8 @@ import Pipeline
 /// RandomStream(seed, .distillShuffle, m, e). In the aux-only run the digit rows of the last layer
 /// get zero gradients, so Adam never moves them: the study's random readout.
 public struct Distill: StageKind {
-    public struct Params: Codable, Sendable, Equatable, Hashable {
+    public struct Params: DefaultedCodable, Sendable, Equatable, Hashable {
+        public static var defaults: Self { .init() }
         /// Must equal the data the "targets" logits were computed on.
         public var data: DistillationData
         public var logits: LogitSelection
@@ -23,17 +24,6 @@ public struct Distill: StageKind {
                     batchSize: Int = 1024, learningRate: Double = 3e-4, seed: UInt64 = 0) {
             self.data = data; self.logits = logits; self.epochs = epochs; self.batchSize = batchSize
             self.learningRate = learningRate; self.seed = seed
-        }
-
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            let d = Params()
-            data = try c.decodeIfPresent(DistillationData.self, forKey: .data) ?? d.data
-            logits = try c.decodeIfPresent(LogitSelection.self, forKey: .logits) ?? d.logits
-            epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
-            batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
-            learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? d.learningRate
-            seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
         }
     }
 

@@ -1,7 +1,9 @@
 import Foundation
+import Pipeline
 
 /// The images students are distilled on: a distribution, how many per model, and a seed.
-public struct DistillationData: Codable, Sendable, Equatable, Hashable {
+public struct DistillationData: DefaultedCodable, Sendable, Equatable, Hashable {
+    public static var defaults: Self { .init() }
     /// Where distillation images come from.
     public enum Distribution: String, Codable, Sendable, CaseIterable {
         /// Uniform noise in [-1, 1) (the study's default, `t.rand_like(x) * 2 - 1`).
@@ -27,13 +29,6 @@ public struct DistillationData: Codable, Sendable, Equatable, Hashable {
         self.distribution = distribution
         self.samples = samples
         self.seed = seed
-    }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        distribution = try c.decodeIfPresent(Distribution.self, forKey: .distribution) ?? .uniform
-        samples = try c.decodeIfPresent(Int.self, forKey: .samples) ?? 60_000
-        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0
     }
 
     /// True when the images come from the MNIST training set (the stage needs input "train").

@@ -7,7 +7,8 @@ import Pipeline
 /// 1/sqrt(in) and z_{2i}, z_{2i+1} = RandomStream(seed, .initialWeights, m, l).normalPair(i)
 /// (nn.init.normal_(w, 0, 1/sqrt(d_in)) in the study); biases 0; a fresh optimizer.
 public struct InitMLPs: StageKind {
-    public struct Params: Codable, Sendable, Equatable, Hashable {
+    public struct Params: DefaultedCodable, Sendable, Equatable, Hashable {
+        public static var defaults: Self { .init() }
         public var models: Int
         public var seed: UInt64
         public var inputs: Int
@@ -16,16 +17,6 @@ public struct InitMLPs: StageKind {
 
         public init(models: Int = 25, seed: UInt64 = 0, inputs: Int = 784, hidden: Int = 256, outputs: Int = 13) {
             self.models = models; self.seed = seed; self.inputs = inputs; self.hidden = hidden; self.outputs = outputs
-        }
-
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            let d = Params()
-            models = try c.decodeIfPresent(Int.self, forKey: .models) ?? d.models
-            seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
-            inputs = try c.decodeIfPresent(Int.self, forKey: .inputs) ?? d.inputs
-            hidden = try c.decodeIfPresent(Int.self, forKey: .hidden) ?? d.hidden
-            outputs = try c.decodeIfPresent(Int.self, forKey: .outputs) ?? d.outputs
         }
     }
 

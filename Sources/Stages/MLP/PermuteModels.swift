@@ -7,13 +7,10 @@ import Pipeline
 /// perm = derangement(N, RandomStream(seed, .modelPermutation)); Adam state, epochs and lineage
 /// move along unchanged.
 public struct PermuteModels: StageKind {
-    public struct Params: Codable, Sendable, Equatable, Hashable {
+    public struct Params: DefaultedCodable, Sendable, Equatable, Hashable {
+        public static var defaults: Self { .init() }
         public var seed: UInt64
         public init(seed: UInt64 = 0) { self.seed = seed }
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0
-        }
     }
 
     public static let name = "permute-models"

@@ -6,13 +6,10 @@ import Pipeline
 ///
 /// Model m's row i holds the logits of model m of "teacher" on distillation image i of model m.
 public struct ComputeTeacherLogits: StageKind {
-    public struct Params: Codable, Sendable, Equatable, Hashable {
+    public struct Params: DefaultedCodable, Sendable, Equatable, Hashable {
+        public static var defaults: Self { .init() }
         public var data: DistillationData
         public init(data: DistillationData = DistillationData()) { self.data = data }
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            data = try c.decodeIfPresent(DistillationData.self, forKey: .data) ?? DistillationData()
-        }
     }
 
     public static let name = "teacher-logits"

@@ -8,7 +8,8 @@ import Pipeline
 /// first `trainSamples` training images in the order of RandomStream(seed, .teacherShuffle, m, e),
 /// batch after batch, the last batch partial.
 public struct TrainTeacher: StageKind {
-    public struct Params: Codable, Sendable, Equatable, Hashable {
+    public struct Params: DefaultedCodable, Sendable, Equatable, Hashable {
+        public static var defaults: Self { .init() }
         /// Absolute number of epochs the output has done.
         public var epochs: Int
         public var batchSize: Int
@@ -21,16 +22,6 @@ public struct TrainTeacher: StageKind {
                     trainSamples: Int? = nil) {
             self.epochs = epochs; self.batchSize = batchSize; self.learningRate = learningRate
             self.seed = seed; self.trainSamples = trainSamples
-        }
-
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            let d = Params()
-            epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
-            batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
-            learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? d.learningRate
-            seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
-            trainSamples = try c.decodeIfPresent(Int.self, forKey: .trainSamples)
         }
     }
 

@@ -3,7 +3,8 @@ import Pipeline
 
 /// `load-mnist`: the MNIST digits, verified by SHA-256, as "train" and "test" LabeledImages.
 public struct LoadMNISTStage: StageKind {
-    public struct Params: Codable, Sendable, Hashable {
+    public struct Params: DefaultedCodable, Sendable, Hashable {
+        public static var defaults: Self { .init() }
         /// SHA-256 of each decompressed file; defaults to the canonical MNIST hashes.
         public var sha256: MNISTHashes
         /// Keep only the first K training images (nil = all 60000).
@@ -13,14 +14,6 @@ public struct LoadMNISTStage: StageKind {
 
         public init(sha256: MNISTHashes = .canonical, trainSamples: Int? = nil, testSamples: Int? = nil) {
             self.sha256 = sha256; self.trainSamples = trainSamples; self.testSamples = testSamples
-        }
-
-        // Missing keys take their defaults, so a pipeline may write `{}` for the canonical data.
-        public init(from decoder: Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            sha256 = try c.decodeIfPresent(MNISTHashes.self, forKey: .sha256) ?? .canonical
-            trainSamples = try c.decodeIfPresent(Int.self, forKey: .trainSamples)
-            testSamples = try c.decodeIfPresent(Int.self, forKey: .testSamples)
         }
     }
 
