@@ -24,13 +24,14 @@ struct Pipe: ParsableCommand {
             (./artifacts, or --store DIR, or PIPE_STORE); each built target's files
             are copied to ./results/<target>/.
 
-            Examples:
-              pipe build figure-exp2      build the figure and everything it needs
-              pipe status figure-exp2     what is cached, what would run, and why
-              pipe build figure-exp2 --set distill.epochs=10
+            Examples (`pipe list` names the targets):
+              pipe build TARGET           build the target and everything it needs
+              pipe status TARGET          what is cached, what would run, and why
+              pipe build TARGET --set KEY=VALUE
               pipe list --settings        the settings --set accepts
-              pipe build figure-exp2 --remote team --push
+              pipe build TARGET --remote team --push
                                           share results through a remote cache
+              pipe init DIR               start a project of your own
             """,
         version: "pipe \(PipeVersionText.current)",
         subcommands: [
