@@ -84,6 +84,11 @@ struct BuildCommand: ParsableCommand {
             for name in targets {
                 let stage = try session.pipeline.resolve(name)
                 guard let result = report.results[stage.name] else { continue }
+                do {
+                    try store.recordRun(RunRecord(target: name, settings: session.settings, key: result.key))
+                } catch {
+                    Console.warn("could not record the run of \(name) for `pipe runs`: \(error)")
+                }
                 let files = try ResultFiles.materialize(target: name, outputs: result.outputs, store: store,
                                                         results: resultsURL)
                 for file in files { print(relativePath(file) + (file.hasDirectoryPath ? "/" : "")) }

@@ -39,6 +39,6 @@ struct Pipe: ParsableCommand {
             ShowCommand.self, InvalidateCommand.self, CheckCommand.self,
             GCCommand.self, VerifyCommand.self,
             RemoteCommand.self, PushCommand.self, PullCommand.self, ExportCommand.self, ImportCommand.self,
-            InitCommand.self, ExecStageCommand.self,
+            SweepCommand.self, RunsCommand.self, InitCommand.self, ExecStageCommand.self,
         ])
 }

@@ -47,6 +47,10 @@ enum Console {
         FileHandle.standardError.write(Data("pipe: warning: \(message)\n".utf8))
     }
 
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data("pipe: \(message)\n".utf8))
+    }
+
     static func error(_ message: String) {
         FileHandle.standardError.write(Data("pipe: error: \(message)\n".utf8))
     }

@@ -37,6 +37,16 @@ import Pipeline
         let table = try CSVTable(parsing: String(decoding: outputs["table.csv"]!, as: UTF8.self))
         #expect(table.header == ["series", "label", "x", "mean", "ci95_low", "ci95_high", "n_models", "published"])
         #expect(table.rows.count == 3)
+
+        // Metrics: two series, so each name starts with its series.
+        var metrics: [String: Double] = [:]
+        Metrics.flatten(try JSONValue(parsing: String(decoding: outputs["metrics.json"]!, as: UTF8.self)), "", into: &metrics)
+        #expect(Set(metrics.keys) == ["student.uniform-noise.mean", "student.uniform-noise.ci95", "student.mnist.mean",
+                                      "student.mnist.ci95", "control-cross-model.uniform-noise.mean",
+                                      "control-cross-model.uniform-noise.ci95"])
+        #expect(abs(metrics["student.mnist.mean"]! - 15) < 1e-9)
+        #expect(metrics["control-cross-model.uniform-noise.ci95"] == 0)
+        #expect(PlotAccuracyStage.slug("student, aux logits") == "student-aux-logits")
         let noise = AccuracySummary(accuracies: [0.52, 0.55, 0.57, 0.56])
         let half = noise.ci95 * 100
         #expect(table.rows[0] == ["Student", "Uniform noise", "1", "55.00", NumberFormat.decimal(55 - half, decimals: 2, fixed: true),

@@ -21,7 +21,7 @@ import Pipeline
         Self.check(PlotAccuracyStage.self, name: "plot-accuracy", files: 16)
         Self.check(ReportStage.self, name: "report", files: 4)
         #expect(LoadMNISTStage.outputs == ["train", "test"])
-        #expect(PlotAccuracyStage.outputs == ["figure.svg", "table.csv"])
+        #expect(PlotAccuracyStage.outputs == ["figure.svg", "table.csv", "metrics.json"] && PlotAccuracyStage.metrics == ["metrics.json"])
         #expect(ReportStage.outputs == ["report.html"])
         // Where MNIST is found is not part of its code: the locator may change without new keys.
         #expect(!LoadMNISTStage.code.files.keys.contains { $0.contains("Locator") || $0.contains("Downloader") })

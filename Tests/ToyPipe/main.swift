@@ -136,6 +136,26 @@ PipeMain.run { p in
 
     defineCommandStages(p)
     defineWideCommands(p)
+    try defineSweepStages(p)
+}
+
+/// `sweep`: a target for `pipe sweep` tests. `sweep.data` depends on sweep.a alone, `sweep.shared`
+/// on nothing, and `sweep.score` on both settings: metrics {"score": a * b, "parts": {"a": a}}. A
+/// negative sweep.b fails; sweep.sleep makes each score take that many seconds.
+func defineSweepStages(_ p: PipelineBuilder) throws {
+    let a = try p.config.int("sweep.a", 1, "sweep: the data's number")
+    let b = try p.config.int("sweep.b", 1, "sweep: the score's factor (negative: the stage fails)")
+    let sleep = try p.config.int("sweep.sleep", 0, "sweep: seconds each score sleeps")
+    let data = p.command("sweep.data", ["sh", "-c", "echo \(a) > data.txt"], outputs: ["data.txt"])
+    let shared = p.command("sweep.shared", ["sh", "-c", "echo shared > s.txt"], outputs: ["s.txt"])
+    let script = """
+        sleep \(sleep); if [ \(b) -lt 0 ]; then echo 'sweep.b must be >= 0' >&2; exit 3; fi
+        printf '{"score": %d, "parts": {"a": %d}, "note": "text is left out"}' $(( $(cat in/data.txt) * \(b) )) \(a) > metrics.json
+        """
+    let score = p.command("sweep.score", ["sh", "-c", script],
+                          inputs: ["in/data.txt": data["data.txt"], "in/s.txt": shared["s.txt"]],
+                          outputs: ["metrics.json"], metrics: ["metrics.json"])
+    p.target("sweep", score, summary: "a toy target with metrics, for sweeps")
 }
 
 /// `cmd-wide`: `--set cmd.width=200` command stages (`sh -c 'echo N > out.txt'`) and a join, for

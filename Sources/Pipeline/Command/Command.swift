@@ -27,6 +27,8 @@ public struct Command: Sendable {
     public var tools: [CommandTool]
     /// What a run needs on a cluster.
     public var resources: StageResources
+    /// Outputs that are metrics: JSON objects of named numbers (see `StageKind.metrics`).
+    public var metrics: [String] = []
 
     public init(_ argv: [String], files: [String] = [], inputs: [String: ArtifactRef] = [:], outputs: [String],
                 environment: [String: String] = [:], passEnvironment: [String] = [], tools: [CommandTool] = [],
@@ -70,10 +72,11 @@ extension PipelineBuilder {
     @discardableResult
     public func command(_ name: String, _ argv: [String], files: [String] = [], inputs: [String: ArtifactRef] = [:],
                         outputs: [String], environment: [String: String] = [:], passEnvironment: [String] = [],
-                        tools: [CommandTool] = [], resources: StageResources = .standard,
+                        tools: [CommandTool] = [], resources: StageResources = .standard, metrics: [String] = [],
                         summary: String? = nil) -> StageHandle {
-        command(name, Command(argv, files: files, inputs: inputs, outputs: outputs, environment: environment,
-                              passEnvironment: passEnvironment, tools: tools, resources: resources),
-                summary: summary)
+        var declared = Command(argv, files: files, inputs: inputs, outputs: outputs, environment: environment,
+                               passEnvironment: passEnvironment, tools: tools, resources: resources)
+        declared.metrics = metrics
+        return command(name, declared, summary: summary)
     }
 }

@@ -24,7 +24,7 @@ enum CommandStage {
         return Stage(
             name: name, kind: kind,
             summary: summary ?? "runs " + command.argv.prefix(3).joined(separator: " "),
-            parameters: parameters, inputs: inputs, outputs: command.outputs.sorted(), code: code,
+            parameters: parameters, inputs: inputs, outputs: command.outputs.sorted(), metrics: command.metrics, code: code,
             resources: command.resources,
             body: { context in try CommandRunner(command: command, environment: environment).run(context) })
     }
@@ -100,6 +100,9 @@ enum CommandStage {
         for variable in Array(command.environment.keys) + command.passEnvironment
         where !CommandEnvironment.isValidName(variable) {
             throw fail("'\(variable)' is not a valid environment variable name")
+        }
+        for metric in command.metrics where !command.outputs.contains(metric) || Stage.isDirectory(output: metric) {
+            throw fail("metrics '\(metric)' is not one of its file outputs; declare it in outputs: too")
         }
         let toolNames = command.tools.map(\.name)
         guard Set(toolNames).count == toolNames.count else { throw fail("two tools have the same name") }

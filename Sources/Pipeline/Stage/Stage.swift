@@ -11,6 +11,8 @@ public struct Stage: Sendable {
     public let inputs: [String: ArtifactRef]
     /// Output names; one ending in "/" is a directory, stored as one tree archive (TreeArchive).
     public let outputs: [String]
+    /// The outputs that are metrics (JSON of named numbers); not part of the key.
+    public let metrics: [String]
     public let code: CodeFingerprint
     /// The kind's declared cluster resources (not part of the key).
     public let resources: StageResources
@@ -27,12 +29,12 @@ public struct Stage: Sendable {
             throw PipelineError.badParameters(stage: name, reason: "\(error)")
         }
         self.init(name: name, kind: K.name, summary: summary ?? K.summary, parameters: ResolvedParameters(text),
-                  inputs: inputs, outputs: K.outputs, code: K.code, resources: K.resources,
+                  inputs: inputs, outputs: K.outputs, metrics: K.metrics, code: K.code, resources: K.resources,
                   body: { context in try K.run(params, context) })
     }
 
     init(name: String, kind: String, summary: String, parameters: ResolvedParameters, inputs: [String: ArtifactRef],
-         outputs: [String], code: CodeFingerprint, resources: StageResources,
+         outputs: [String], metrics: [String] = [], code: CodeFingerprint, resources: StageResources,
          body: @escaping @Sendable (StageContext) throws -> Void) {
         self.name = name
         self.kind = kind
@@ -40,6 +42,7 @@ public struct Stage: Sendable {
         self.parameters = parameters
         self.inputs = inputs
         self.outputs = outputs
+        self.metrics = metrics
         self.code = code
         self.resources = resources
         self.body = body
@@ -53,6 +56,15 @@ public struct Stage: Sendable {
     func sameDefinition(as other: Stage) -> Bool {
         kind == other.kind && parameters.declared == other.parameters.declared && inputs == other.inputs
             && code == other.code && outputs == other.outputs
+    }
+
+    /// The declared parameters (a command stage's before anything is resolved).
+    var declaredParams: String { parameters.declared }
+
+    /// This stage under another name, reading `inputs` (a sweep's union of several pipelines).
+    func renamed(_ newName: String, inputs newInputs: [String: ArtifactRef]) -> Stage {
+        Stage(name: newName, kind: kind, summary: summary, parameters: parameters, inputs: newInputs, outputs: outputs,
+              metrics: metrics, code: code, resources: resources, body: body)
     }
 
     /// A command stage's argv[0], for its reasons ("" for other kinds).

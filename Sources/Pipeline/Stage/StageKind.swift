@@ -16,6 +16,9 @@ public protocol StageKind: Sendable {
     static var code: CodeFingerprint { get }
     /// The outputs every run writes; the engine fails a run that misses one.
     static var outputs: [String] { get }
+    /// The outputs that are metrics: JSON objects of named numbers (nested objects give dotted
+    /// names, `{"teacher": {"mean": 94.3}}` is `teacher.mean`), shown by `pipe sweep` and `pipe runs`.
+    static var metrics: [String] { get }
     /// What a run needs on a cluster (cpus, memory, time, gpus), or that it runs on the coordinator.
     static var resources: StageResources { get }
     static func run(_ params: Params, _ context: StageContext) throws
@@ -24,4 +27,7 @@ public protocol StageKind: Sendable {
 extension StageKind {
     /// One core, the partition's default memory and time limit.
     public static var resources: StageResources { .standard }
+
+    /// No metrics.
+    public static var metrics: [String] { [] }
 }

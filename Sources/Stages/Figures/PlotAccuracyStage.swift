@@ -51,7 +51,10 @@ public struct PlotAccuracyStage: StageKind {
         "Figures/ValueScale.swift", "Figures/Legend.swift",
         "Figures/Palette.swift", "Figures/SVGCanvas.swift", "Figures/Markup.swift", "Figures/TextMetrics.swift",
         "Figures/NumberFormat.swift", "Figures/CSVTable.swift", "MLP/AccuracySummary.swift")
-    public static let outputs = ["figure.svg", "table.csv"]
+    public static let outputs = ["figure.svg", "table.csv", "metrics.json"]
+    /// Each point's mean and 95% half-width in percent, named by its label (and its series when
+    /// there are several, or when labels are numbers): `teacher.mean`, `student-aux-logits.ci95`.
+    public static let metrics = ["metrics.json"]
 
     public static let tableHeader = ["series", "label", "x", "mean", "ci95_low", "ci95_high", "n_models", "published"]
 
@@ -69,6 +72,9 @@ public struct PlotAccuracyStage: StageKind {
         }
         var chartSeries: [ChartSeries] = []
         var rows: [[String]] = []
+        var metrics: [String: JSONValue] = [:]
+        let named = params.series.count > 1
+            || params.series.contains { $0.points.contains { $0.label.first?.isNumber ?? true } }
         for series in params.series {
             var points: [ChartPoint] = []
             for point in series.points {
@@ -86,6 +92,8 @@ public struct PlotAccuracyStage: StageKind {
                 // published as given.
                 let percent = { (v: Double) in NumberFormat.decimal(v, decimals: 2, fixed: true) }
                 let given = { (v: Double) in NumberFormat.decimal(v, decimals: 6) }
+                let metric = (named ? slug(series.name) + "." : "") + slug(point.label)
+                metrics[metric] = .object(["mean": .double(mean), "ci95": .double(half)])
                 rows.append([series.name, point.label, point.x.map(given) ?? "", percent(mean), percent(mean - half),
                              percent(mean + half), String(summary.accuracies.count), point.published.map(given) ?? ""])
             }
@@ -96,6 +104,18 @@ public struct PlotAccuracyStage: StageKind {
         let svg = params.style == .bars ? BarChart.svg(chart) : LineChart.svg(chart)
         context.write("figure.svg", Data(svg.utf8))
         context.write("table.csv", Data(CSVTable(header: tableHeader, rows: rows).serialized().utf8))
+        context.write("metrics.json", Data(JSONValue.object(metrics).canonical.utf8))
         context.log("plotted \(rows.count) points in \(chartSeries.count) series")
+    }
+
+    /// A metric's name part: lowercase letters and digits, other runs as one "-".
+    static func slug(_ text: String) -> String {
+        var out = ""
+        for character in text.lowercased() {
+            if character.isLetter || character.isNumber || character == "." { out.append(character == "." ? "-" : character) }
+            else if !out.isEmpty, out.last != "-" { out.append("-") }
+        }
+        while out.last == "-" { out.removeLast() }
+        return out.isEmpty ? "point" : out
     }
 }

@@ -17,6 +17,8 @@ public struct Evaluate: StageKind {
                              KindSources.numerics, KindSources.model)
     }
     public static let outputs = ["accuracy"]
+    /// The summary's mean and 95% half-width (fractions), for `pipe sweep` and `pipe runs`.
+    public static let metrics = ["accuracy"]
 
     public static func run(_ params: Params, _ context: StageContext) throws {
         let state = try TrainingState(serialized: context.input("state"), name: "state")
