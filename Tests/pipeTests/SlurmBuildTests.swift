@@ -43,6 +43,21 @@ struct SlurmTests {
         ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
+    /// A sweep's union on the cluster: each distinct stage one job, named and set up as in its
+    /// point's pipeline on the node (StageOrigin), the same table as a local sweep.
+    @Test func aSweepRunsEachDistinctStageAsOneJob() throws {
+        let cli = try CommandRunner(); defer { cli.cleanUp() }
+        let grid = ["sweep", "sweep", "--grid", "sweep.a=1,2", "--grid", "sweep.b=2,3", "--store", "cluster"]
+        let swept = try cli.toy(grid, environment: try cluster.environment)
+        #expect(swept.status == 0, "\(swept.stderr)")
+        // One shared stage, one data stage per a, one score per point: 1 + 2 + 4.
+        #expect(swept.stderr.contains("slurm: 7 jobs submitted, 0 adopted"), "\(swept.stderr)")
+        let local = try cli.toy(grid.dropLast(2) + ["--store", "local"])
+        #expect(local.status == 0)
+        #expect(swept.stdout == local.stdout, "\(swept.stdout) vs \(local.stdout)")
+        #expect(swept.stdout.contains("2        3        2        6      ok"), "\(swept.stdout)")
+    }
+
     @Test func toyTargetThroughSlurmIsStoredCachedAndBitIdenticalToLocal() throws {
         let cli = try CommandRunner(); defer { cli.cleanUp() }
         let started = Date()

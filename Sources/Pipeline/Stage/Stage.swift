@@ -14,6 +14,9 @@ public struct Stage: Sendable {
     /// The outputs that are metrics (JSON of named numbers); not part of the key.
     public let metrics: [String]
     public let code: CodeFingerprint
+    /// Where a sweep's stage comes from: its name and settings in the pipeline it was defined in
+    /// (a cluster job defines that pipeline again to run it); nil for every other stage.
+    public let origin: StageOrigin?
     /// The kind's declared cluster resources (not part of the key).
     public let resources: StageResources
     /// Runs the kind's body on decoded parameters.
@@ -35,7 +38,7 @@ public struct Stage: Sendable {
 
     init(name: String, kind: String, summary: String, parameters: ResolvedParameters, inputs: [String: ArtifactRef],
          outputs: [String], metrics: [String] = [], code: CodeFingerprint, resources: StageResources,
-         body: @escaping @Sendable (StageContext) throws -> Void) {
+         origin: StageOrigin? = nil, body: @escaping @Sendable (StageContext) throws -> Void) {
         self.name = name
         self.kind = kind
         self.summary = summary
@@ -43,6 +46,7 @@ public struct Stage: Sendable {
         self.inputs = inputs
         self.outputs = outputs
         self.metrics = metrics
+        self.origin = origin
         self.code = code
         self.resources = resources
         self.body = body
@@ -61,10 +65,11 @@ public struct Stage: Sendable {
     /// The declared parameters (a command stage's before anything is resolved).
     var declaredParams: String { parameters.declared }
 
-    /// This stage under another name, reading `inputs` (a sweep's union of several pipelines).
-    func renamed(_ newName: String, inputs newInputs: [String: ArtifactRef]) -> Stage {
+    /// This stage under another name, reading `inputs` (a sweep's union of several pipelines),
+    /// remembering where it was defined.
+    func renamed(_ newName: String, inputs newInputs: [String: ArtifactRef], origin: StageOrigin) -> Stage {
         Stage(name: newName, kind: kind, summary: summary, parameters: parameters, inputs: newInputs, outputs: outputs,
-              metrics: metrics, code: code, resources: resources, body: body)
+              metrics: metrics, code: code, resources: resources, origin: origin, body: body)
     }
 
     /// A command stage's argv[0], for its reasons ("" for other kinds).
@@ -114,6 +119,12 @@ public struct StageHandle: Sendable, Hashable {
 }
 
 /// A name the user builds: one stage whose outputs are copied to results/<target>/.
+/// A stage's name and settings in the pipeline that defined it, when it now runs under another name.
+public struct StageOrigin: Sendable, Equatable {
+    public let stage: String
+    public let settings: [String: String]
+}
+
 public struct Target: Sendable {
     public let name: String
     public let stage: String

@@ -70,7 +70,7 @@ public struct Sweep: Sendable {
                         inputs[input] = ref
                     }
                 }
-                union.append(stage.renamed(name, inputs: inputs))
+                union.append(stage.renamed(name, inputs: inputs, origin: StageOrigin(stage: stage.name, settings: point.settings)))
                 unionName[identity] = name
                 local[stage.name] = name
             }

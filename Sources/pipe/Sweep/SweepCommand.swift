@@ -18,7 +18,10 @@ struct SweepCommand: ParsableCommand {
             The table has a row per point: its grid values, the target's metrics (outputs its
             stage declares as metrics) and its status. It is printed, and written as CSV to
             <results>/<target>/sweep.csv (or --table FILE). Every built point is recorded for
-            `pipe runs TARGET`. Runs on this machine (the local executor).
+            `pipe runs TARGET`. With --executor slurm each stage of the union is a job, and
+            the whole frontier of the grid is queued at once.
+
+            \(ExecutorOptions.help)
 
             Example:
               pipe sweep figure-baseline --grid lr=1e-4,3e-4,1e-3 --grid hidden=128,256 --set models=5
@@ -48,6 +51,8 @@ struct SweepCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Write the table (CSV) here instead.", valueName: "file"))
     var table: String?
 
+    @OptionGroup var executorOptions: ExecutorOptions
+
     func validate() throws {
         if grid.isEmpty { throw ValidationError("give at least one --grid KEY=V1,V2,... (e.g. --grid lr=1e-4,3e-4)") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
@@ -76,8 +81,9 @@ struct SweepCommand: ParsableCommand {
                 return
             }
             let display: ProgressDisplay = Console.isTerminal ? LiveDisplay() : PlainDisplay()
-            let builder = Builder(pipeline: sweep.pipeline, store: store, observer: display,
-                                  options: BuildOptions(jobs: jobs, keepGoing: !stopOnFailure))
+            let (executor, maxJobs) = try executorOptions.resolve(session: session, remote: nil)
+            let builder = Builder(pipeline: sweep.pipeline, store: store, executor: executor, observer: display,
+                                  options: BuildOptions(jobs: maxJobs ?? jobs, keepGoing: !stopOnFailure))
             let interrupts = Interrupts { builder.cancel() }
             let report = try builder.build(stages)
             interrupts.stop()
@@ -89,6 +95,7 @@ struct SweepCommand: ParsableCommand {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(table.csv.utf8).write(to: url, options: .atomic)
             let failed = sweep.points.filter { report.results[$0.stage] == nil }.count
+            if let slurm = executor as? SlurmExecutor { Console.note("slurm: \(slurm.summary)") }
             Console.note("\(report.outcomes.count) stages: \(report.ranCount) ran, \(report.cachedCount) cached"
                 + (failed > 0 ? "; \(failed) of \(sweep.points.count) points failed" : "") + "; table: \(url.path)")
             if report.cancelled { throw BuildError.cancelled }

@@ -27,11 +27,12 @@ public struct JobSpec: Codable, Sendable, Equatable {
     /// Upstream stage name -> key hex of the action whose outputs are this stage's inputs.
     public var upstream: [String: String]?
 
+    /// A sweep's stage is named and set up as in the pipeline it was defined in (`StageOrigin`).
     public init(_ request: StageRequest, settings: [String: String]) {
-        stage = request.stage.name
+        stage = request.stage.origin?.stage ?? request.stage.name
         key = request.key.hex
         inputs = request.inputs.mapValues(\.hex)
-        self.settings = settings
+        self.settings = request.stage.origin?.settings ?? settings
         forced = request.forced
         store = request.store.root.path
         pipeVersion = PipeVersion.current

@@ -73,13 +73,14 @@ public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
             if let jobStore = settings.jobStore, let remote = settings.remote {
                 // Nothing through the file system: the spec travels on the job's command line.
                 let spec = JobSpec(request, settings: settings.settings, jobStore: jobStore, remote: remote)
-                command = [settings.executable, "exec-stage", stage.name, "--job-spec-inline", spec.inline]
+                command = [settings.executable, "exec-stage", spec.stage, "--job-spec-inline", spec.inline]
             } else {
                 let spec = JobSpec.url(store: request.store, key: key)
-                try JobSpec(request, settings: settings.settings).write(to: spec)
+                let job = JobSpec(request, settings: settings.settings)
+                try job.write(to: spec)
                 try FileManager.default.createDirectory(at: outputPattern(request.store, key: key).deletingLastPathComponent(),
                                                         withIntermediateDirectories: true)
-                command = [settings.executable, "exec-stage", stage.name, "--job-spec", spec.path]
+                command = [settings.executable, "exec-stage", job.stage, "--job-spec", spec.path]
             }
             let id = try client.submit(arguments(stage: stage, key: key, command: command,
                                                  output: outputPattern(request.store, key: key), resources: resources))
