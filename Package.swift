@@ -66,7 +66,7 @@ let package = Package(
             path: ".",
             // Everything else under the root belongs to other targets or is data; excluding it
             // keeps SwiftPM from scanning the store (artifacts/ holds thousands of blobs).
-            exclude: ["artifacts", "results", "scripts", "Benchmarks", "Plugins", "Tests", "README.md",
+            exclude: ["artifacts", "results", "docs", "scripts", "Benchmarks", "Plugins", "Tests", "README.md",
                       "Sources/Cache", "Sources/Pipeline", "Sources/Stages", "Sources/CZstd",
                       "Sources/COpenBLAS", "Sources/SourceFingerprintTool"] + commandLineFiles,
             sources: ["Sources/pipe/main.swift", "pipeline.swift"]),

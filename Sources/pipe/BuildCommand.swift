@@ -86,6 +86,7 @@ struct BuildCommand: ParsableCommand {
                 guard let result = report.results[stage.name] else { continue }
                 do {
                     try store.recordRun(RunRecord(target: name, settings: session.settings, key: result.key))
+                    if push, let cache { try cache.pushRuns(of: name) }
                 } catch {
                     Console.warn("could not record the run of \(name) for `pipe runs`: \(error)")
                 }

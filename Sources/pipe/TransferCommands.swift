@@ -28,6 +28,10 @@ struct PushCommand: ParsableCommand {
             }
             FileHandle.standardError.write(Data("pipe: remote: \(cache.progress!.summary)\n".utf8))
             print("pushed \(pushed) results to \(cache.remote.location)")
+            // The runs of each target go with its results, for `pipe runs TARGET --remote`.
+            for target in targets where plan.toRun.isEmpty {
+                print("the remote lists \(try cache.pushRuns(of: target)) runs of \(target)")
+            }
             let missing = plan.toRun.map(\.stage.name)
             if !missing.isEmpty { throw RemoteError.notBuilt(stages: missing) }
         }

@@ -39,8 +39,17 @@ import Testing
         let csv = try #require(project.read("results/sweep/sweep.csv"))
         #expect(csv.hasPrefix("sweep.a,sweep.b,parts.a,score,status\n1,1,1,1,ok\n1,2,1,2,ok\n"), "\(csv)")
 
-        let again = try project.toy(grid)
+        // The figure: the default metric (no *.mean here, so the first, parts.a) against sweep.a.
+        let svg = try #require(project.read("results/sweep/sweep.svg"))
+        #expect(svg.contains("sweep: parts.a by sweep.a"))
+
+        let again = try project.toy(grid + ["--metric", "score"])
         #expect(again.status == 0)
+        // --metric score: a line per value of sweep.b, a point per point of the grid.
+        let scores = try #require(project.read("results/sweep/sweep.svg"))
+        #expect(scores.components(separatedBy: "<polyline").count - 1 == 3)
+        #expect(scores.components(separatedBy: "<circle").count - 1 == 6)
+        #expect(scores.contains("data-value=\"6\"") && scores.contains("sweep.b=3"))
         #expect(CommandProject.started(again).isEmpty, "a second sweep is a no-op: \(again.stderr)")
         #expect(rows(again) == table)
 
@@ -114,5 +123,28 @@ import Testing
         #expect(try project.toy(["invalidate", "sweep.score", "--set", "sweep.a=7"]).status == 0)
         let after = try project.toy(["runs", "sweep", "--csv"])
         #expect(after.stdout.split(separator: "\n").count == 5, "\(after.stdout)")
+    }
+
+    @Test func runsPushedToARemoteAreListedFromAnotherStore() throws {
+        let project = try CommandProject()
+        defer { project.cleanUp() }
+        let remote = project.url("remote").path
+        try FileManager.default.createDirectory(atPath: remote, withIntermediateDirectories: true)
+        #expect(try project.toy(["build", "sweep", "--set", "sweep.a=3", "--store", "one"]).status == 0)
+        let pushed = try project.toy(["push", "sweep", "--set", "sweep.a=3", "--store", "one", "--remote", remote])
+        #expect(pushed.status == 0 && pushed.stdout.contains("the remote lists 1 runs of sweep"), "\(pushed.stdout) \(pushed.stderr)")
+        let built = try project.toy(["build", "sweep", "--set", "sweep.a=4", "--store", "one", "--remote", remote, "--push"])
+        #expect(built.status == 0, "\(built.stderr)")
+        #expect(try project.toy(["build", "sweep", "--set", "sweep.a=5", "--store", "two"]).status == 0)
+
+        let listed = try project.toy(["runs", "sweep", "--store", "two", "--remote", remote, "--csv", "--sort", "score"])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let lines = listed.stdout.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+        #expect(lines.first == ["sweep.a", "parts.a", "score", "built", "key", "from"])
+        #expect(lines.dropFirst().map { [$0[0], $0[2], $0[5]] } == [["3", "3", "remote"], ["4", "4", "remote"], ["5", "5", "here"]],
+                "\(listed.stdout)")
+        // Without --remote, store two lists its own run only: pulling results records no runs.
+        let local = try project.toy(["runs", "sweep", "--store", "two", "--csv"])
+        #expect(local.stdout.split(separator: "\n").count == 2, "\(local.stdout)")
     }
 }

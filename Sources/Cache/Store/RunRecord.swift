@@ -2,7 +2,7 @@ import Foundation
 
 /// One built target under one combination of settings: what `pipe runs` lists. Kept in the store's
 /// index beside the actions, so the table of every run needs no database of its own.
-public struct RunRecord: Sendable, Equatable {
+public struct RunRecord: Codable, Sendable, Equatable {
     public var target: String
     /// The settings given on the command line (`--set`, a sweep's point), key -> value; settings
     /// left at their defaults are not listed.

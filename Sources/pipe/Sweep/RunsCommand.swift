@@ -11,7 +11,9 @@ struct RunsCommand: ParsableCommand {
         discussion: """
             `pipe build` and `pipe sweep` record, with each target they build, the settings
             given on the command line; a run is listed while its result is in the store
-            (nothing is recomputed). Settings not given show their defaults.
+            (nothing is recomputed). Settings not given show their defaults. With --remote,
+            the runs pushed there (`pipe push`, `pipe build --push`) are listed too: the
+            results of those this store lacks are pulled (a target's metrics are small).
 
             Examples:
               pipe runs figure-baseline --sort student.aux.mean --descending
@@ -36,12 +38,24 @@ struct RunsCommand: ParsableCommand {
     @Flag(name: .long, help: "Print CSV instead of an aligned table.")
     var csv = false
 
+    @OptionGroup var remoteOptions: RemoteOptions
+
     func run() throws {
         try reportingErrors {
             let session = try Session(global)
             let stage = try session.pipeline.resolve(target)
             let store = try session.openStore()
-            let runs = try store.runs(of: target)
+            var runs = try store.runs(of: target)
+            var from = runs.map { _ in "here" }
+            if let spec = remoteOptions.remote {
+                let cache = try RemoteOptions.cache(spec, store: store, push: false, verb: "pulled")
+                let local = Set(runs.map { Self.identity($0.settings) })
+                for run in try cache.remoteRuns(of: target) where !local.contains(Self.identity(run.settings)) {
+                    guard try cache.pull(key: run.key) != nil else { continue }  // gone from the remote
+                    runs.append(run)
+                    from.append("remote")
+                }
+            }
             let defaults = Dictionary(session.pipeline.settings.map { ($0.key, $0.defaultValue) }) { a, _ in a }
             let keys = Set(runs.flatMap(\.settings.keys)).sorted()
             var metrics: [[String: Double]] = []
@@ -53,10 +67,11 @@ struct RunsCommand: ParsableCommand {
                 built.append(record.map { format.string(from: $0.finished) } ?? "")
             }
             let names = Set(metrics.flatMap(\.keys)).sorted()
-            var table = ResultTable(columns: keys + names + ["built", "key"], rows: runs.indices.map { i in
+            let remote = remoteOptions.remote != nil
+            var table = ResultTable(columns: keys + names + ["built", "key"] + (remote ? ["from"] : []), rows: runs.indices.map { i in
                 keys.map { runs[i].settings[$0] ?? defaults[$0] ?? "" }
                     + names.map { metrics[i][$0].map(ResultTable.number) ?? "" }
-                    + [built[i], String(runs[i].key.hex.prefix(12))]
+                    + [built[i], String(runs[i].key.hex.prefix(12))] + (remote ? [from[i]] : [])
             })
             for filter in filters {
                 let parts = filter.split(separator: "=", maxSplits: 1).map(String.init)
@@ -71,5 +86,10 @@ struct RunsCommand: ParsableCommand {
             }
             print(csv ? table.csv : table.text, terminator: "")
         }
+    }
+
+    /// One run's settings as one comparable text.
+    static func identity(_ settings: [String: String]) -> String {
+        settings.keys.sorted().map { "\($0)=\(settings[$0]!)" }.joined(separator: "\n")
     }
 }

@@ -17,7 +17,9 @@ struct SweepCommand: ParsableCommand {
 
             The table has a row per point: its grid values, the target's metrics (outputs its
             stage declares as metrics) and its status. It is printed, and written as CSV to
-            <results>/<target>/sweep.csv (or --table FILE). Every built point is recorded for
+            <results>/<target>/sweep.csv (or --table FILE), with a figure beside it (sweep.svg:
+            --metric against the first axis, a line per value of the others, 95% bars from its
+            .ci95). Every built point is recorded for
             `pipe runs TARGET`. With --executor slurm each stage of the union is a job, and
             the whole frontier of the grid is queued at once.
 
@@ -48,8 +50,13 @@ struct SweepCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Where the results go (the table: <results>/<target>/sweep.csv).", valueName: "dir"))
     var results = "results"
 
-    @Option(name: .long, help: ArgumentHelp("Write the table (CSV) here instead.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Write the table (CSV) here instead (the figure beside it, .svg).",
+                                            valueName: "file"))
     var table: String?
+
+    @Option(name: .long, help: ArgumentHelp("The metric of the figure (default: the first one named *.mean).",
+                                            valueName: "name"))
+    var metric: String?
 
     @OptionGroup var executorOptions: ExecutorOptions
 
@@ -89,11 +96,20 @@ struct SweepCommand: ParsableCommand {
             interrupts.stop()
             display.finish()
 
-            let table = try tabulate(sweep, report: report, store: store)
+            let (table, metrics) = try tabulate(sweep, report: report, store: store)
             print(table.text, terminator: "")
             let url = URL(fileURLWithPath: self.table ?? "\(results)/\(target)/sweep.csv")
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(table.csv.utf8).write(to: url, options: .atomic)
+            let names = Set(metrics.flatMap(\.keys)).sorted()
+            if let metric, !names.contains(metric), !names.isEmpty {
+                Console.warn("no metric '\(metric)' to draw; the metrics are: \(names.joined(separator: ", "))")
+            }
+            let drawn = metric ?? names.first { $0.hasSuffix(".mean") } ?? names.first
+            if let drawn, let figure = SweepFigure(metric: drawn, axes: grid.axes,
+                                                   rows: zip(sweep.points, metrics).map { ($0.values, $1) }, target: target) {
+                try Data(figure.svg.utf8).write(to: url.deletingPathExtension().appendingPathExtension("svg"), options: .atomic)
+            }
             let failed = sweep.points.filter { report.results[$0.stage] == nil }.count
             if let slurm = executor as? SlurmExecutor { Console.note("slurm: \(slurm.summary)") }
             Console.note("\(report.outcomes.count) stages: \(report.ranCount) ran, \(report.cachedCount) cached"
@@ -105,7 +121,8 @@ struct SweepCommand: ParsableCommand {
 
     /// One row per point: its grid values, its target's metrics, its status. Built points are
     /// recorded for `pipe runs`.
-    private func tabulate(_ sweep: Sweep, report: BuildReport, store: ArtifactStore) throws -> ResultTable {
+    private func tabulate(_ sweep: Sweep, report: BuildReport, store: ArtifactStore) throws
+        -> (ResultTable, [[String: Double]]) {
         var metrics: [[String: Double]] = []
         var statuses: [String] = []
         for point in sweep.points {
@@ -128,7 +145,7 @@ struct SweepCommand: ParsableCommand {
             sweep.grid.axes.map { sweep.points[i].values[$0.key] ?? "" }
                 + names.map { metrics[i][$0].map(ResultTable.number) ?? "" } + [statuses[i]]
         }
-        return ResultTable(columns: sweep.grid.axes.map(\.key) + names + ["status"], rows: rows)
+        return (ResultTable(columns: sweep.grid.axes.map(\.key) + names + ["status"], rows: rows), metrics)
     }
 
     /// A failure in one cell: its first line, shortened, and where its log is.
