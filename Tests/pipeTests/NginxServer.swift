@@ -68,8 +68,9 @@ final class NginxServer {
         }
         for name in (try? fm.contentsOfDirectory(atPath: acDir.path)) ?? [] {
             let data = try Data(contentsOf: acDir.appendingPathComponent(name))
-            guard let entry = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let record = entry["record"] as? [String: Any],
+            let entry = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+            if entry?["format"] as? String == "pipe-runs-1" { continue }  // a target's list of runs (RemoteRuns)
+            guard let entry, let record = entry["record"] as? [String: Any],
                   let outputs = record["outputs"] as? [String: String] else {
                 problems.append("ac/\(name) is not a pipe action entry"); continue
             }
@@ -80,9 +81,13 @@ final class NginxServer {
         return problems
     }
 
-    /// Number of /ac/ entries served.
+    /// Number of stage results (/ac/ entries but the targets' lists of runs) served.
     var actionCount: Int {
-        ((try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("ac").path)) ?? []).count
+        let ac = root.appendingPathComponent("ac")
+        return ((try? FileManager.default.contentsOfDirectory(atPath: ac.path)) ?? []).filter { name in
+            let data = try? Data(contentsOf: ac.appendingPathComponent(name))
+            return !(data.map { String(decoding: $0, as: UTF8.self).contains("\"format\":\"pipe-runs-1\"") } ?? false)
+        }.count
     }
 }
 

@@ -66,7 +66,7 @@ struct RemoteCommandTests {
         #expect(try cli.toy("push", "toy", "--remote", "team").status == 0)
         // The directory remote has the same layout as the HTTP one.
         let shared = try FileManager.default.contentsOfDirectory(atPath: cli.directory.appendingPathComponent("shared-cache/ac").path)
-        #expect(shared.count == 5)
+        #expect(shared.count == 6)  // 5 results, and the list of runs of the target (RemoteRuns)
         #expect(try cli.toy("remote", "remove", "shared").status == 0)
         #expect(!(try cli.toy("remote", "list").stdout.contains("shared")))
 
