@@ -24,7 +24,7 @@ enum CommandStage {
         return Stage(
             name: name, kind: kind,
             summary: summary ?? "runs " + command.argv.prefix(3).joined(separator: " "),
-            parameters: parameters, inputs: inputs, outputs: command.outputs.sorted(), metrics: command.metrics, code: code,
+            parameters: parameters, inputs: inputs, outputs: command.outputs.sorted(), metrics: command.metrics, code: Lazy { code },
             resources: command.resources,
             body: { context in try CommandRunner(command: command, environment: environment).run(context) })
     }

@@ -10,6 +10,7 @@ public final class PipelineBuilder {
     private var order: [String] = []
     private var targets: [Target] = []
     private var problems: [PipelineError] = []
+    private let codes = KindCodes()
 
     public init(config: Config = Config()) {
         self.config = config
@@ -19,7 +20,7 @@ public final class PipelineBuilder {
     @discardableResult
     public func stage<K: StageKind>(_ name: String, _ kind: K.Type, _ params: K.Params,
                                     inputs: [String: ArtifactRef] = [:], summary: String? = nil) -> StageHandle {
-        add(name) { try Stage(name: name, kind: kind, params: params, inputs: inputs, summary: summary) }
+        add(name) { try Stage(name: name, kind: kind, params: params, inputs: inputs, summary: summary, codes: codes) }
     }
 
     /// Adds the stage `make` defines, or keeps the one already under `name` if it is the same.

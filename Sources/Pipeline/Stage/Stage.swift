@@ -13,7 +13,10 @@ public struct Stage: Sendable {
     public let outputs: [String]
     /// The outputs that are metrics (JSON of named numbers); not part of the key.
     public let metrics: [String]
-    public let code: CodeFingerprint
+    /// The code fingerprint, read from the kind on first use (a kind's `code` often merges many
+    /// files' digests, and a command needs only its targets' stages).
+    public var code: CodeFingerprint { fingerprint.value }
+    private let fingerprint: Lazy<CodeFingerprint>
     /// Where a sweep's stage comes from: its name and settings in the pipeline it was defined in
     /// (a cluster job defines that pipeline again to run it); nil for every other stage.
     public let origin: StageOrigin?
@@ -23,21 +26,24 @@ public struct Stage: Sendable {
     public let body: @Sendable (StageContext) throws -> Void
     private let parameters: ResolvedParameters
 
+    /// The parameters are encoded on first use, not here: defining a pipeline defines every
+    /// target's stages, and a command that needs one target then pays only for its closure.
     public init<K: StageKind>(name: String, kind: K.Type, params: K.Params,
                               inputs: [String: ArtifactRef], summary: String? = nil) throws {
-        let text: String
-        do {
-            text = try JSONValue(encoding: params).canonical
-        } catch {
-            throw PipelineError.badParameters(stage: name, reason: "\(error)")
-        }
-        self.init(name: name, kind: K.name, summary: summary ?? K.summary, parameters: ResolvedParameters(text),
-                  inputs: inputs, outputs: K.outputs, metrics: K.metrics, code: K.code, resources: K.resources,
-                  body: { context in try K.run(params, context) })
+        try self.init(name: name, kind: kind, params: params, inputs: inputs, summary: summary, codes: KindCodes())
+    }
+
+    /// As above, each kind's `code` read once per `codes` (one PipelineBuilder's definition).
+    init<K: StageKind>(name: String, kind: K.Type, params: K.Params, inputs: [String: ArtifactRef],
+                       summary: String?, codes: KindCodes) throws {
+        self.init(name: name, kind: K.name, summary: summary ?? K.summary,
+                  parameters: ResolvedParameters(lazy: { ResolvedParameters.canonical(params) }),
+                  inputs: inputs, outputs: K.outputs, metrics: K.metrics, code: Lazy { codes.of(K.self) },
+                  resources: K.resources, body: { context in try K.run(params, context) })
     }
 
     init(name: String, kind: String, summary: String, parameters: ResolvedParameters, inputs: [String: ArtifactRef],
-         outputs: [String], metrics: [String] = [], code: CodeFingerprint, resources: StageResources,
+         outputs: [String], metrics: [String] = [], code: Lazy<CodeFingerprint>, resources: StageResources,
          origin: StageOrigin? = nil, body: @escaping @Sendable (StageContext) throws -> Void) {
         self.name = name
         self.kind = kind
@@ -47,7 +53,7 @@ public struct Stage: Sendable {
         self.outputs = outputs
         self.metrics = metrics
         self.origin = origin
-        self.code = code
+        self.fingerprint = code
         self.resources = resources
         self.body = body
     }
@@ -69,7 +75,7 @@ public struct Stage: Sendable {
     /// remembering where it was defined.
     func renamed(_ newName: String, inputs newInputs: [String: ArtifactRef], origin: StageOrigin) -> Stage {
         Stage(name: newName, kind: kind, summary: summary, parameters: parameters, inputs: newInputs, outputs: outputs,
-              metrics: metrics, code: code, resources: resources, origin: origin, body: body)
+              metrics: metrics, code: fingerprint, resources: resources, origin: origin, body: body)
     }
 
     /// A command stage's argv[0], for its reasons ("" for other kinds).
@@ -85,32 +91,82 @@ public struct Stage: Sendable {
 
 /// A stage's parameters as canonical JSON: known when declared, or resolved once on first use.
 final class ResolvedParameters: @unchecked Sendable {
-    /// The declaration as written (what two definitions of one stage must agree on).
-    let declared: String
+    private let declare: (@Sendable () -> String)?
     private let resolve: (@Sendable () -> String)?
     private let lock = NSLock()
+    private var declaredText: String?
     private var resolved: String?
 
     init(_ text: String) {
-        declared = text
+        declare = nil
         resolve = nil
+        declaredText = text
         resolved = text
     }
 
-    init(declared: String, resolve: @escaping @Sendable () -> String) {
-        self.declared = declared
-        self.resolve = resolve
+    /// Parameters whose declared and resolved forms are one text, made on first use.
+    init(lazy make: @escaping @Sendable () -> String) {
+        declare = make
+        resolve = nil
     }
+
+    init(declared: String, resolve: @escaping @Sendable () -> String) {
+        declare = nil
+        self.resolve = resolve
+        declaredText = declared
+    }
+
+    /// The declaration as written (what two definitions of one stage must agree on).
+    var declared: String { lock.withLock { declaredLocked() } }
 
     var value: String {
         lock.withLock {
             if let resolved { return resolved }
-            let text = resolve!()
+            let text = resolve?() ?? declaredLocked()
             resolved = text
             return text
         }
     }
+
+    private func declaredLocked() -> String {
+        if let declaredText { return declaredText }
+        let text = declare!()
+        declaredText = text
+        return text
+    }
+
+    /// Canonical JSON of a kind's parameters. A non-finite number, which JSON cannot hold, is
+    /// written as the string JSONValue.format writes ("NaN", "Infinity"), so encoding never fails.
+    static func canonical<P: Encodable>(_ params: P) -> String {
+        if let value = try? JSONValue(encoding: params) { return value.canonical }
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity",
+                                                                      negativeInfinity: "-Infinity", nan: "NaN")
+        guard let data = try? encoder.encode(params), let value = try? JSONDecoder().decode(JSONValue.self, from: data) else {
+            preconditionFailure("parameters of type \(P.self) cannot be encoded as JSON")
+        }
+        return value.canonical
+    }
 }
+
+/// A value made on first use, once, by any thread.
+final class Lazy<Value: Sendable>: @unchecked Sendable {
+    private let make: @Sendable () -> Value
+    private let lock = NSLock()
+    private var made: Value?
+
+    init(_ make: @escaping @Sendable () -> Value) { self.make = make }
+
+    var value: Value {
+        lock.withLock {
+            if let made { return made }
+            let value = make()
+            made = value
+            return value
+        }
+    }
+}
+
 
 /// A stage's handle in the builder; `handle["weights"]` names one of its outputs as an input.
 public struct StageHandle: Sendable, Hashable {
@@ -118,15 +174,29 @@ public struct StageHandle: Sendable, Hashable {
     public subscript(_ output: String) -> ArtifactRef { .output(stage: name, name: output) }
 }
 
-/// A name the user builds: one stage whose outputs are copied to results/<target>/.
 /// A stage's name and settings in the pipeline that defined it, when it now runs under another name.
 public struct StageOrigin: Sendable, Equatable {
     public let stage: String
     public let settings: [String: String]
 }
 
+/// A name the user builds: one stage whose outputs are copied to results/<target>/.
 public struct Target: Sendable {
     public let name: String
     public let stage: String
     public let summary: String
+}
+
+/// Each kind's code fingerprint, read once per pipeline definition: a kind's `code` is often a
+/// computed property merging many files' digests, and a pipeline has many stages of one kind.
+final class KindCodes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var known: [ObjectIdentifier: CodeFingerprint] = [:]
+
+    func of<K: StageKind>(_ kind: K.Type) -> CodeFingerprint {
+        if let code = lock.withLock({ known[ObjectIdentifier(kind)] }) { return code }
+        let code = K.code
+        lock.withLock { known[ObjectIdentifier(kind)] = code }
+        return code
+    }
 }
