@@ -35,7 +35,7 @@ extension Builder {
         }
     }
 
-    private func cached(_ stage: Stage, _ action: ActionRecord, heads: [String: Digest]) throws
+    func cached(_ stage: Stage, _ action: ActionRecord, heads: [String: Digest]) throws
         -> (BuildReport.Outcome, ActionRecordRef) {
         if heads[stage.name] != action.key { try store.setHead(stage: stage.name, key: action.key) }
         if let remote = options.remote {

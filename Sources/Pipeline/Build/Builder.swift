@@ -49,12 +49,22 @@ public final class Builder: @unchecked Sendable {
         let requested = try names.map { try pipeline.resolve($0).name }
         let stages = pipeline.closure(of: requested)
         let heads = try store.heads()
-        if let observer {
-            let plan = try Planner.plan(pipeline, targets: requested, index: store, force: options.force)
-            observer.buildStarted(stages: stages.count, toRun: plan.toRun.count)
-        }
+        // One batch lookup of every key that is known now (ninja's no-op: stat, compare, done).
+        let plan = try Planner.plan(pipeline, targets: requested, index: store, force: options.force)
+        observer?.buildStarted(stages: stages.count, toRun: plan.toRun.count)
         let run = Run()
         run.state = Dictionary(uniqueKeysWithValues: stages.map { ($0.name, State.pending) })
+        // What the plan found stored is done here, without a thread each; with a remote, each goes
+        // through runOne on its own thread, since telling the remote about it may take a while.
+        if options.remote == nil {
+            for step in plan.steps {
+                guard case let .cached(action) = step.decision, !options.force.contains(step.stage.name) else { continue }
+                let (outcome, result) = try cached(step.stage, action, heads: heads)
+                run.state[step.stage.name] = .done(result.outputs)
+                run.report.outcomes[step.stage.name] = outcome
+                run.report.results[step.stage.name] = result
+            }
+        }
 
         condition.lock()
         defer { condition.unlock() }
