@@ -37,7 +37,8 @@ public struct Stage: Sendable {
     init<K: StageKind>(name: String, kind: K.Type, params: K.Params, inputs: [String: ArtifactRef],
                        summary: String?, codes: KindCodes) throws {
         self.init(name: name, kind: K.name, summary: summary ?? K.summary,
-                  parameters: ResolvedParameters(lazy: { ResolvedParameters.canonical(params) }),
+                  parameters: ResolvedParameters(lazy: { ResolvedParameters.canonical(params) },
+                                                 value: ParameterValue(params)),
                   inputs: inputs, outputs: K.outputs, metrics: K.metrics, code: Lazy { codes.of(K.self) },
                   resources: K.resources, body: { context in try K.run(params, context) })
     }
@@ -64,8 +65,11 @@ public struct Stage: Sendable {
     /// True when two definitions would compute the same thing (compared without resolving
     /// anything: a command stage's declared form stands for its resolved one).
     func sameDefinition(as other: Stage) -> Bool {
-        kind == other.kind && parameters.declared == other.parameters.declared && inputs == other.inputs
-            && code == other.code && outputs == other.outputs
+        guard kind == other.kind, inputs == other.inputs, outputs == other.outputs, code == other.code else { return false }
+        // Equatable parameters of one type compare as values: a shared stage added again (the
+        // teacher every figure needs) is then checked without encoding either side.
+        if let equal = parameters.sameValue(as: other.parameters) { return equal }
+        return parameters.declared == other.parameters.declared
     }
 
     /// The declared parameters (a command stage's before anything is resolved).
@@ -100,19 +104,32 @@ final class ResolvedParameters: @unchecked Sendable {
     init(_ text: String) {
         declare = nil
         resolve = nil
+        typed = nil
         declaredText = text
         resolved = text
     }
 
+    /// The parameters as a value, when they can be compared as one (see `sameValue`).
+    private let typed: ParameterValue?
+
     /// Parameters whose declared and resolved forms are one text, made on first use.
-    init(lazy make: @escaping @Sendable () -> String) {
+    init(lazy make: @escaping @Sendable () -> String, value: ParameterValue? = nil) {
         declare = make
         resolve = nil
+        typed = value
+    }
+
+    /// Whether two stages' parameters are equal, when both are Equatable values of one type;
+    /// nil when only their texts can tell.
+    func sameValue(as other: ResolvedParameters) -> Bool? {
+        guard let typed, let theirs = other.typed else { return nil }
+        return typed.equals(theirs)
     }
 
     init(declared: String, resolve: @escaping @Sendable () -> String) {
         declare = nil
         self.resolve = resolve
+        typed = nil
         declaredText = declared
     }
 
@@ -198,5 +215,28 @@ final class KindCodes: @unchecked Sendable {
         let code = K.code
         lock.withLock { known[ObjectIdentifier(kind)] = code }
         return code
+    }
+}
+
+/// A kind's parameters kept as a value, comparable to another's when its type is Equatable.
+struct ParameterValue: Sendable {
+    let equals: @Sendable (ParameterValue) -> Bool
+    let value: any Sendable
+
+    /// nil when `params` is not Equatable (then only the canonical texts compare).
+    init?<P: Sendable>(_ params: P) {
+        guard let equatable = params as? any Equatable else { return nil }
+        value = params
+        equals = Self.comparing(equatable)
+    }
+
+    private static func comparing<E: Equatable>(_ mine: E) -> @Sendable (ParameterValue) -> Bool {
+        let box = Unchecked(mine)  // the same value as `params`, which is Sendable
+        return { other in (other.value as? E).map { $0 == box.value } ?? false }
+    }
+
+    private struct Unchecked<T>: @unchecked Sendable {
+        let value: T
+        init(_ value: T) { self.value = value }
     }
 }
