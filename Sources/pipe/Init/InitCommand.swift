@@ -49,15 +49,10 @@ struct InitCommand: ParsableCommand {
             print(target.path)
             FileHandle.standardError.write(Data("""
                 pipe: a new project is in \(target.path); build its example with:
-                  cd \(shellQuoted(directory)) && scripts/pipe build fit
+                  cd \(TemplateScripts.shellWord(directory)) && scripts/pipe build fit
 
                 """.utf8))
         }
-    }
-
-    private func shellQuoted(_ text: String) -> String {
-        text.allSatisfy({ $0.isLetter || $0.isNumber || "-_./".contains($0) }) ? text
-            : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     /// Where the new package gets pipe from.

@@ -11,7 +11,7 @@ enum PipeDependency: Equatable {
         switch self {
         case let .path(url): url.lastPathComponent.lowercased()
         case let .url(text, _):
-            String(text.split(separator: "/").last ?? "pipe").replacingOccurrences(of: ".git", with: "").lowercased()
+            { $0.hasSuffix(".git") ? String($0.dropLast(4)) : $0 }(String(text.split(separator: "/").last ?? "pipe")).lowercased()
         }
     }
 

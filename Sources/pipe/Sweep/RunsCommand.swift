@@ -61,8 +61,9 @@ struct RunsCommand: ParsableCommand {
             var metrics: [[String: Double]] = []
             var built: [String] = []
             let format = ISO8601DateFormatter()
+            let records = try store.actions(for: runs.map(\.key))  // one read for every run
             for run in runs {
-                let record = try store.action(for: run.key)
+                let record = records[run.key]
                 metrics.append(try record.map { try Metrics.read(stage: stage, outputs: $0.outputs, store: store) } ?? [:])
                 built.append(record.map { format.string(from: $0.finished) } ?? "")
             }

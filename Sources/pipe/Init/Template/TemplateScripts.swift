@@ -29,7 +29,7 @@ enum TemplateScripts {
 
     /// scripts/pipe, watching `dependency` (a path dependency's sources) besides the project's own.
     static func runner(watching dependency: [String]) -> String {
-        let extra = dependency.map { " " + shellQuoted($0) }.joined()
+        let extra = dependency.map { " " + shellWord($0) }.joined()
         return #"""
         #!/usr/bin/env bash
         # Runs this project's pipe with your arguments (`scripts/pipe build fit`, `scripts/pipe --help`).
@@ -83,7 +83,9 @@ enum TemplateScripts {
         """#
     }
 
-    private static func shellQuoted(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    /// `text` as one word of a shell command: as it is when it is plain, else single-quoted.
+    static func shellWord(_ text: String) -> String {
+        text.allSatisfy({ $0.isLetter || $0.isNumber || "-_./".contains($0) }) ? text
+            : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
