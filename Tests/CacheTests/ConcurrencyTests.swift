@@ -44,19 +44,25 @@ import Testing
         let store = try fixture.open()
         let path = store.lockPath(key("a"))
         let marker = fixture.directory.appendingPathComponent("locked").path
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/bin/sh")
         // `exec` so the process we started is the one holding fd 9, and killing it frees the lock.
-        holder.arguments = ["-c", "exec 9>'\(path)'; /usr/bin/flock -x 9; : > '\(marker)'; exec sleep 30"]
-        try holder.run()
-        defer { if holder.isRunning { holder.terminate() } }
-        for _ in 0..<500 where !FileManager.default.fileExists(atPath: marker) {
+        // posix_spawn, not Foundation's Process: that makes the child lead a process group of its
+        // own, which a stray group kill elsewhere in a busy machine could reach once ids wrap.
+        let script = "exec 9>'\(path)'; /usr/bin/flock -x 9 && : > '\(marker)'; exec sleep 30"
+        let words: [String] = ["/bin/sh", "-c", script]
+        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var holder: pid_t = 0
+        #expect(posix_spawn(&holder, "/bin/sh", nil, nil, argv, environ) == 0)
+        var reaped = false
+        defer { if !reaped { kill(holder, SIGKILL); waitpid(holder, nil, 0) } }
+        for _ in 0..<3000 where !FileManager.default.fileExists(atPath: marker) {
             try await Task.sleep(for: .milliseconds(10))
         }
         #expect(FileManager.default.fileExists(atPath: marker))
         #expect(try store.tryLock(key: key("a")) == nil)
-        holder.terminate()
-        holder.waitUntilExit()
+        kill(holder, SIGTERM)
+        waitpid(holder, nil, 0)
+        reaped = true
         #expect(try store.tryLock(key: key("a")) != nil)
     }
 

@@ -63,6 +63,23 @@ struct SubprocessControlTests {
         #expect(try Subprocess.wait(pid, deadline: Date().addingTimeInterval(30)) == 128 + SIGTERM)
     }
 
+    /// hasExited sees the exit without reaping: the status is still there for wait afterwards.
+    @Test func hasExitedLeavesTheChildToBeReaped() throws {
+        let null = open("/dev/null", O_WRONLY)
+        defer { close(null) }
+        let pid = try Subprocess.spawn(["sh", "-c", "read line; exit 3"], environment: ProcessInfo.processInfo.environment,
+                                       output: null, error: null)   // stdin is /dev/null: read ends at once
+        for _ in 0..<3000 where !Subprocess.hasExited(pid) { usleep(10_000) }
+        #expect(Subprocess.hasExited(pid))
+        #expect(Subprocess.hasExited(pid))   // asking again still does not reap it
+        #expect(try Subprocess.wait(pid) == 3)
+        let running = try Subprocess.spawn(["sleep", "30"], environment: ProcessInfo.processInfo.environment,
+                                           output: null, error: null)
+        #expect(!Subprocess.hasExited(running))
+        kill(running, SIGKILL)
+        #expect(try Subprocess.wait(running) == 128 + SIGKILL)
+    }
+
     /// A child spawned from a thread that blocks SIGINT and SIGTERM (as dispatch's threads do)
     /// still starts with nothing blocked or ignored, so it can be interrupted.
     @Test func childrenStartWithCleanSignalState() throws {

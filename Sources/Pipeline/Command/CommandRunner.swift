@@ -78,7 +78,6 @@ struct CommandRunner {
         OrphanedCommands.record(group: pid, in: context.scratch)
         context.log("$ " + Self.shown(command.argv))
 
-        var status: Int32?
         var endOfOutput = false
         var exitedAt: Date?
         var terminatedAt: Date?
@@ -97,16 +96,15 @@ struct CommandRunner {
             } else {
                 usleep(20_000)
             }
-            if status == nil, let reaped = try Subprocess.wait(pid, deadline: Date()) {
-                status = reaped
-                exitedAt = Date()
-            }
-            if let status {
-                // Processes it left behind may hold the output open: give them a moment, then stop.
-                if endOfOutput || Date().timeIntervalSince(exitedAt!) > 1 {
+            if exitedAt == nil, Subprocess.hasExited(pid) { exitedAt = Date() }
+            if let exitedAt {
+                // Processes it left behind may hold the output open: give them a moment, then
+                // stop them. The leader is reaped only after the kill: until then its pid cannot
+                // be reused, so the kill cannot reach another program's group.
+                if endOfOutput || Date().timeIntervalSince(exitedAt) > 1 {
                     log.finish()
                     kill(-pid, SIGKILL)
-                    return status
+                    return try Subprocess.wait(pid) ?? 128 + SIGKILL
                 }
                 continue
             }

@@ -17,7 +17,10 @@ enum OrphanedCommands {
         let fd = open(scratch.appendingPathComponent(groupFile).path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return }
         defer { close(fd) }
-        let text = Array("\(host) \(group)\n".utf8)
+        // The leader's start time too: by the time a later build reads this, the group may be
+        // gone and its id reused by an unrelated program's group, which must not be killed.
+        let started = group > 0 ? startTime(of: group).map { " \($0)" } ?? "" : ""
+        let text = Array("\(host) \(group)\(started)\n".utf8)
         _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     }
 
@@ -43,14 +46,36 @@ enum OrphanedCommands {
             // A store shared by cluster nodes holds other hosts' directories: their pids mean
             // nothing here, so only this host's are judged (and a directory without a group
             // file is left alone).
-            guard words.count == 2, words[0] == host else { continue }
+            guard words.count >= 2, words[0] == host else { continue }
             removed += 1
             if dryRun { continue }
-            if let group = Int32(words[1]), group > 1 { kill(-group, SIGKILL) }  // 0: no command had started
+            if let group = Int32(words[1]), group > 1, isSameGroup(group, started: words.count > 2 ? UInt64(words[2]) : nil) {
+                kill(-group, SIGKILL)   // 0: no command had started
+            }
             InputPlacement.makeRemovable(directory)
             try? FileManager.default.removeItem(at: directory)
         }
         return removed
+    }
+}
+
+extension OrphanedCommands {
+    /// Whether the process group `group` may still be the command's. Linux reuses a pid only
+    /// once no process has it as its id or group id, so if a process with pid `group` exists
+    /// but started at another time, the command's group is empty and that id is someone else's.
+    static func isSameGroup(_ group: pid_t, started: UInt64?) -> Bool {
+        guard let started, let now = startTime(of: group) else { return true }
+        return now == started
+    }
+
+    /// When process `pid` started (clock ticks since boot, field 22 of /proc/<pid>/stat); nil
+    /// if there is no such process.
+    static func startTime(of pid: pid_t) -> UInt64? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        // After the command name (which may hold spaces and parentheses) come fields 3, 4, ...
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 19 ? UInt64(fields[19]) : nil
     }
 }
 

@@ -108,6 +108,16 @@ public enum Subprocess {
         return pid
     }
 
+    /// Whether `pid` has exited, without reaping it: until it is reaped its pid, and so its
+    /// process group's id, cannot be reused, so `kill(-pid, …)` still reaches only its group.
+    public static func hasExited(_ pid: pid_t) -> Bool {
+        var info = siginfo_t()
+        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == -1 {
+            if errno != EINTR { return true }   // not our child (any more): nothing to wait for
+        }
+        return info.si_signo == SIGCHLD   // left zeroed while it runs
+    }
+
     /// Waits for `pid` to exit and reaps it; its status as a shell reports it (128 + signal).
     /// Blocks in waitpid, or, with `deadline` or `giveUp`, polls it (no SIGCHLD involved either
     /// way) and returns nil, the command still running and not reaped, once the deadline has
