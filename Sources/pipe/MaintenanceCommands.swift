@@ -70,20 +70,31 @@ struct GCCommand: ParsableCommand {
     @Flag(name: .long, help: "Report what would be deleted, delete nothing.")
     var dryRun = false
 
+    @Option(name: .long, help: ArgumentHelp("""
+        Keep blobs no result names yet if they were stored this recently (e.g. 0, 30m, 2h): \
+        a build running meanwhile may be about to record the result that names them.
+        """, valueName: "duration"))
+    var grace = "1h"
+
     func validate() throws {
         if let keepSize, ByteCount.parse(keepSize) == nil {
             throw ValidationError("--keep-size: '\(keepSize)' is not a size (examples: 500M, 10G, 123456)")
+        }
+        if DurationText.seconds(grace) == nil {
+            throw ValidationError("--grace: '\(grace)' is not a duration (examples: 0, 90s, 30m, 2h, 1d)")
         }
     }
 
     func run() throws {
         try reportingErrors {
             let store = try Session(global).openStore()
-            let report = try store.gc(keepBytes: keepSize.flatMap(ByteCount.parse), dryRun: dryRun)
+            let report = try store.gc(keepBytes: keepSize.flatMap(ByteCount.parse), dryRun: dryRun,
+                                      grace: DurationText.seconds(grace)!)
             let scratch = StageScratch.sweep(store, dryRun: dryRun)
             let verb = dryRun ? "would remove" : "removed"
             print("\(verb) \(report.removedBlobs) blobs (\(ByteCount.text(report.removedBytes))) and \(report.removedActions) results; "
-                  + "kept \(report.keptBlobs) blobs (\(ByteCount.text(report.keptBytes)))")
+                  + "kept \(report.keptBlobs) blobs (\(ByteCount.text(report.keptBytes)))"
+                  + (report.recentBlobs > 0 ? ", \(report.recentBlobs) of them unnamed but newer than --grace \(grace)" : ""))
             if scratch > 0 { print("\(verb) \(scratch) scratch directories left by killed builds") }
         }
     }

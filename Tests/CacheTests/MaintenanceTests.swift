@@ -41,7 +41,7 @@ import Testing
         try store.forget(key: key("gone"))
         let doomedBytes = store.blobSize(orphan)!.stored + store.blobSize(forgotten)!.stored
 
-        let report = try store.gc()
+        let report = try store.gc(grace: 0)
         #expect(report.removedBlobs == 2)
         #expect(report.keptBlobs == 2)
         #expect(report.removedActions == 0)
@@ -49,6 +49,38 @@ import Testing
         #expect(store.contains(model) && store.contains(log))
         #expect(!store.contains(orphan) && !store.contains(forgotten))
         #expect(try store.action(for: key("kept")) != nil)
+    }
+
+    /// A build may have put a blob and not yet recorded the result naming it: gc leaves blobs
+    /// stored (or stored again) within its grace period, and collects them once it has passed.
+    @Test func gcKeepsUnnamedBlobsWithinTheGracePeriod() throws {
+        let store = try fixture.open()
+        let pending = try store.put(randomBytes(1000, seed: 1))
+        let later = Date().addingTimeInterval(2 * 3600)
+
+        let now = try store.gc(grace: 3600)
+        #expect(now.removedBlobs == 0 && now.keptBlobs == 1 && now.recentBlobs == 1)
+        try store.record(sampleAction("built", outputs: ["model": pending]))   // the build goes on
+        #expect(try store.action(for: key("built")) != nil)
+
+        // Forgotten, then put again by a rerun: the second put restarts its grace period.
+        try store.forget(key: key("built"))
+        #expect(try store.gc(grace: 3600, now: later).removedBlobs == 1)
+        #expect(try store.put(randomBytes(1000, seed: 1)) == pending)
+        #expect(try store.gc(grace: 3600).recentBlobs == 1)
+        #expect(try store.gc(grace: 3600, now: later).removedBlobs == 1)
+        #expect(!store.contains(pending))
+    }
+
+    /// A blob file whose index row is not written yet (put is between its rename and its row)
+    /// is judged by the file's time.
+    @Test func gcKeepsARecentFileWithoutItsRow() throws {
+        let store = try fixture.open()
+        let digest = try store.put(randomBytes(1000, seed: 3))
+        try store.index.write { db in try db.execute(sql: "DELETE FROM blobs") }
+        #expect(try store.gc(grace: 3600).recentBlobs == 1)
+        #expect(store.contains(digest))
+        #expect(try store.gc(grace: 3600, now: Date().addingTimeInterval(7200)).removedBlobs == 1)
     }
 
     @Test func dryRunRemovesNothing() throws {
@@ -59,12 +91,12 @@ import Testing
         let leftover = fixture.root.appendingPathComponent("tmp/999-dead.tmp")
         try Data("partial".utf8).write(to: leftover)
 
-        let dry = try store.gc(keepBytes: 0, dryRun: true)
+        let dry = try store.gc(keepBytes: 0, dryRun: true, grace: 0)
         #expect(dry.removedBlobs == 2 && dry.removedActions == 1 && dry.removedTempFiles == 1)
         #expect(store.contains(orphan) && store.contains(model))
         #expect(try store.action(for: key("a")) != nil)
         #expect(FileManager.default.fileExists(atPath: leftover.path))
-        #expect(try store.gc(keepBytes: 0) == dry)
+        #expect(try store.gc(keepBytes: 0, grace: 0) == dry)
     }
 
     @Test func keepBytesDropsTheLeastRecentlyUsedActionFirst() throws {
@@ -80,7 +112,7 @@ import Testing
         try store.touch(keys: [key("first")], at: Date().addingTimeInterval(2 * 3600))
         let budget = store.blobSize(first)!.stored + store.blobSize(shared)!.stored
 
-        let report = try store.gc(keepBytes: budget)
+        let report = try store.gc(keepBytes: budget, grace: 0)
         #expect(report.removedActions == 1)
         #expect(report.removedBlobs == 1)
         #expect(report.keptBytes == budget)
@@ -99,7 +131,7 @@ import Testing
 
         let digest = try store.put(Data("works".utf8))
         #expect(try store.get(digest) == Data("works".utf8))
-        let report = try store.gc()
+        let report = try store.gc(grace: 0)
         #expect(report.removedTempFiles == 1)
         #expect(!FileManager.default.fileExists(atPath: leftover.path))
         #expect(FileManager.default.fileExists(atPath: inFlight.path))
@@ -110,7 +142,7 @@ import Testing
         let store = try fixture.open()
         let held = try store.lock(key: key("held"))
         try store.lock(key: key("released")).release()
-        _ = try store.gc()
+        _ = try store.gc(grace: 0)
         #expect(FileManager.default.fileExists(atPath: held.path))
         #expect(!FileManager.default.fileExists(atPath: store.lockPath(key("released"))))
         // The swept key locks again, and the held one still excludes.

@@ -4,6 +4,10 @@ import GRDB
 // MARK: - LRU
 
 extension ArtifactStore {
+    /// How long gc keeps a blob that no result names yet, in seconds: a build may have just
+    /// put it and be about to record the result that names it.
+    public static let gcGrace: TimeInterval = 3600
+
     /// How old a last-used time must be before touch rewrites it, in seconds.
     static let touchResolution: TimeInterval = 3600
 
@@ -79,17 +83,26 @@ extension ArtifactStore {
     /// rest name take at most that many bytes on disk. `dryRun` reports and changes nothing.
     ///
     /// It runs inside the index's write transaction, so a `record` (which checks its blobs in
-    /// its own transaction) sees each blob either kept or gone, never half-collected. A blob
-    /// put but not yet recorded counts as unreferenced; its `record` then fails with
-    /// `actionNamesMissingBlob` and the stage reruns.
-    public func gc(keepBytes: Int64? = nil, dryRun: Bool = false) throws -> GCReport {
+    /// its own transaction) sees each blob either kept or gone, never half-collected. Builds may
+    /// run meanwhile: a stage puts its outputs, then records the result naming them, so a blob
+    /// no result names that was put within the last `grace` seconds (by its index row or, if
+    /// the row is not written yet, its file's time) is kept. With a grace shorter than the gap
+    /// between a put and its record, that `record` fails with `actionNamesMissingBlob` and the
+    /// stage reruns.
+    public func gc(keepBytes: Int64? = nil, dryRun: Bool = false, grace: TimeInterval = ArtifactStore.gcGrace,
+                   now: Date = Date()) throws -> GCReport {
         var report = GCReport(removedBlobs: 0, removedBytes: 0, removedActions: 0, keptBlobs: 0, keptBytes: 0,
                               removedTempFiles: try TempFile.sweep(directory: layout.tmp, dryRun: dryRun))
+        let cutoff = now.timeIntervalSince1970 - grace
         let collect = { [self] (db: Database) throws in
             let plan = try GCPlan(db, blobs: try storedBlobs(), keepBytes: keepBytes)
             report.removedActions = plan.droppedKeys.count
+            let recentRows = Set(try String.fetchAll(db, sql: "SELECT digest FROM blobs WHERE last_used >= ?",
+                                                     arguments: [cutoff - Date.timeIntervalBetween1970AndReferenceDate]))
+            let isRecent = { (blob: GCPlan.Blob) in blob.modified >= cutoff || recentRows.contains(blob.digest.hex) }
             for blob in plan.blobs {
-                if plan.isReferenced(blob.digest) {
+                if plan.isReferenced(blob.digest) || isRecent(blob) {
+                    if !plan.isReferenced(blob.digest) { report.recentBlobs += 1 }
                     report.keptBlobs += 1
                     report.keptBytes += blob.size
                 } else {
@@ -102,7 +115,7 @@ extension ArtifactStore {
                 try db.execute(sql: "DELETE FROM actions WHERE key = ?", arguments: [key])
             }
             // Rows go before files: a crash in between leaves orphan files for the next gc.
-            let doomed = plan.blobs.filter { !plan.isReferenced($0.digest) }
+            let doomed = plan.blobs.filter { !plan.isReferenced($0.digest) && !isRecent($0) }
             for blob in doomed {
                 try db.execute(sql: "DELETE FROM blobs WHERE digest = ?", arguments: [blob.digest.hex])
             }
@@ -139,7 +152,7 @@ extension ArtifactStore {
 
 /// Which actions and blobs a gc keeps: reference counts of blobs over the actions that stay.
 private struct GCPlan {
-    struct Blob { let digest: Digest; let path: String; let size: Int64 }
+    struct Blob { let digest: Digest; let path: String; let size: Int64; let modified: TimeInterval }
 
     private(set) var blobs: [Blob] = []
     private(set) var droppedKeys: [String] = []
@@ -148,7 +161,8 @@ private struct GCPlan {
     init(_ db: Database, blobs files: [(digest: Digest, path: String)], keepBytes: Int64?) throws {
         for (digest, path) in files {
             guard let info = try POSIX.fileStatus(path) else { continue }
-            blobs.append(Blob(digest: digest, path: path, size: Int64(info.st_size)))
+            let modified = TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9
+            blobs.append(Blob(digest: digest, path: path, size: Int64(info.st_size), modified: modified))
         }
         // Oldest use first: the order in which keepBytes gives actions up.
         var actions: [(key: String, blobs: Set<Digest>)] = []

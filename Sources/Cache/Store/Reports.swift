@@ -22,4 +22,7 @@ public struct GCReport: Sendable, Equatable {
     public var keptBytes: Int64
     /// Leftover temp files of killed writers swept from tmp/.
     public var removedTempFiles: Int
+    /// Blobs no result names yet that were kept because they were written (or put again)
+    /// within the grace period: a running stage may be about to record them. Counted in kept.
+    public var recentBlobs: Int = 0
 }
