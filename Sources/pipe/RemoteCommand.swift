@@ -20,7 +20,7 @@ struct RemoteCommand: ParsableCommand {
               pipe build figure-exp2 --remote team --push
               pipe pull figure-exp2 --remote team
             """,
-        subcommands: [Add.self, List.self, Remove.self])
+        subcommands: [Add.self, List.self, Remove.self, Clean.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Name a remote (replacing one of the same name).")
@@ -47,6 +47,38 @@ struct RemoteCommand: ParsableCommand {
             try reportingErrors {
                 let config = try RemoteOptions.loadConfig()
                 for name in config.remotes.keys.sorted() { print("\(name)\t\(config.remotes[name]!)") }
+            }
+        }
+    }
+
+    struct Clean: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove what uploads killed midway left in a directory remote's tmp/.",
+            discussion: """
+                Entries reach a directory remote whole (written to tmp/, then renamed), so a \
+                killed push leaves only a temp file behind, never a damaged entry. This removes \
+                temp files older than --grace that no live writer holds. (An HTTP server keeps \
+                its own partial uploads.)
+                """)
+        @Argument(help: "The remote's name or its directory.") var name: String
+        @Option(name: .long, help: ArgumentHelp("Leave temp files written this recently (e.g. 0, 30m, 2h).", valueName: "duration"))
+        var grace = "1h"
+        @Flag(name: .long, help: "Report what would be removed, remove nothing.") var dryRun = false
+
+        func validate() throws {
+            if DurationText.seconds(grace) == nil {
+                throw ValidationError("--grace: '\(grace)' is not a duration (examples: 0, 90s, 30m, 2h, 1d)")
+            }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                let remote = try RemoteOptions.loadConfig().resolve(name, attempts: 1)
+                guard let directory = remote as? DirectoryRemote else {
+                    throw ValidationError("'\(name)' is \(remote.location), not a directory remote: an HTTP server cleans up its own uploads")
+                }
+                let count = try directory.sweepTemporary(olderThan: DurationText.seconds(grace)!, dryRun: dryRun)
+                print("\(dryRun ? "would remove" : "removed") \(count) temp files left by killed uploads in \(directory.root.path)/tmp")
             }
         }
     }

@@ -46,6 +46,28 @@ import Testing
         #expect(try storeB.action(for: key) == nil)
     }
 
+    /// A push killed mid-upload leaves only a temp file; sweeping removes old unheld ones and
+    /// leaves a writer at work, and a recent file, alone.
+    @Test func killedUploadsLeftoversAreSweptByAge() throws {
+        let fixture = try StoreFixture()
+        let remote = DirectoryRemote(root: fixture.directory.appendingPathComponent("remote"))
+        try remote.put(.cas, "abc", Data("whole".utf8))
+        let tmp = remote.root.appendingPathComponent("tmp")
+        let leftover = tmp.appendingPathComponent("4242-killed.tmp")
+        try Data("half of it".utf8).write(to: leftover)
+        let writer = try TempFile(directory: tmp.path, mode: 0o644)   // holds its lock
+        let later = Date().addingTimeInterval(7200)
+
+        #expect(try remote.sweepTemporary(olderThan: 3600) == 0)   // both are recent
+        #expect(try remote.sweepTemporary(olderThan: 3600, now: later, dryRun: true) == 1)
+        #expect(FileManager.default.fileExists(atPath: leftover.path))
+        #expect(try remote.sweepTemporary(olderThan: 3600, now: later) == 1)
+        #expect(!FileManager.default.fileExists(atPath: leftover.path))
+        #expect(FileManager.default.fileExists(atPath: writer.path))
+        #expect(try remote.get(.cas, "abc") == Data("whole".utf8))
+        writer.discard()
+    }
+
     @Test func missingBlobIsAMiss() throws {
         let a = try StoreFixture()
         let storeA = try a.open()
