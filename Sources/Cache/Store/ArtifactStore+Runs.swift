@@ -15,11 +15,25 @@ extension ArtifactStore {
         """
 
     /// Records that `run.target` was built under `run.settings` (replacing the same pair's record).
+    /// A record of the same result made within `touchResolution` is left as it is: a no-op
+    /// build then writes nothing, and so pays no sync when the index is closed.
     public func recordRun(_ run: RunRecord) throws {
+        let settings = CanonicalJSON.encode(run.settings)
+        let current = try index.read { db -> Row? in
+            guard try Bool.fetchOne(db, sql: "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'runs'") == true else {
+                return nil
+            }
+            return try Row.fetchOne(db, sql: "SELECT key, recorded FROM runs WHERE target = ? AND settings = ?",
+                                    arguments: [run.target, settings])
+        }
+        if let current, current["key"] as String == run.key.hex,
+           run.recorded.timeIntervalSinceReferenceDate - (current["recorded"] as Double) < Self.touchResolution {
+            return
+        }
         try index.write { db in
             try db.execute(sql: Self.runsTable)
             try db.execute(sql: "INSERT OR REPLACE INTO runs(target, settings, key, recorded) VALUES (?, ?, ?, ?)",
-                           arguments: [run.target, CanonicalJSON.encode(run.settings), run.key.hex,
+                           arguments: [run.target, settings, run.key.hex,
                                        run.recorded.timeIntervalSinceReferenceDate])
         }
     }

@@ -51,6 +51,7 @@ public struct Stage: Sendable {
         self.summary = summary
         self.parameters = parameters
         self.inputs = inputs
+        self.upstream = Set(inputs.values.compactMap(\.upstream)).sorted()
         self.outputs = outputs
         self.metrics = metrics
         self.origin = origin
@@ -59,8 +60,8 @@ public struct Stage: Sendable {
         self.body = body
     }
 
-    /// The stages this one waits for, sorted.
-    public var upstream: [String] { Set(inputs.values.compactMap(\.upstream)).sorted() }
+    /// The stages this one waits for, sorted (stored: graph walks ask for it at every step).
+    public let upstream: [String]
 
     /// True when two definitions would compute the same thing (compared without resolving
     /// anything: a command stage's declared form stands for its resolved one).
@@ -155,6 +156,7 @@ final class ResolvedParameters: @unchecked Sendable {
     /// Canonical JSON of a kind's parameters. A non-finite number, which JSON cannot hold, is
     /// written as the string JSONValue.format writes ("NaN", "Infinity"), so encoding never fails.
     static func canonical<P: Encodable>(_ params: P) -> String {
+        if let value = try? JSONValueEncoder.encode(params) { return value.canonical }
         if let value = try? JSONValue(encoding: params) { return value.canonical }
         let encoder = JSONEncoder()
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity",
