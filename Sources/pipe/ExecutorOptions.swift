@@ -25,6 +25,11 @@ struct ExecutorOptions: ParsableArguments {
         valueName: "path"))
     var jobStore: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Resubmit a stage whose job the cluster lost (its node failed: NODE_FAIL, BOOT_FAIL; or preempted) up to n times, on a live node ($PIPE_SLURM_RETRIES; default 0).",
+        valueName: "n"))
+    var retries: Int?
+
     static let help = """
         On a Slurm cluster (--executor slurm), every stage that must run becomes
         one batch job running `pipe exec-stage` on a node; cached stages never
@@ -45,9 +50,12 @@ struct ExecutorOptions: ParsableArguments {
         node's own $PIPE_REMOTE_* or ~/.netrc); the coordinator pulls it. The
         job's log stays on the node (<job store>/logs/slurm/), so its log and
         progress lines are shown only where the coordinator can read that path.
+        A job lost with its node (NODE_FAIL after Slurm's SlurmdTimeout) fails
+        its stage; with --retries N pipe resubmits it, up to N times, and Slurm
+        places it on a live node. A stage that fails on its own is not retried.
         Settings in .pipe/executor.json: {"executor": "slurm", "partition":
         "gpu", "account": "lab", "maxJobs": 32, "poll": 5, "pipe": "/path",
-        "unreachableTimeout": 300, "jobStore": "/tmp/pipe-jobs", "resources":
+        "unreachableTimeout": 300, "jobStore": "/tmp/pipe-jobs", "retries": 2, "resources":
         {"train-teacher": {"mem": "8G"}, "evaluate": {"run": "cluster"}}}
         (--set slurm.* wins over "resources").
         """
@@ -62,6 +70,7 @@ struct ExecutorOptions: ParsableArguments {
         var unreachableTimeout: Double?
         var pipe: String?
         var jobStore: String?
+        var retries: Int?
         /// Stage, kind or "all" -> field -> value, as `--set slurm.<target>.<field>=VALUE` (which wins).
         var resources: [String: [String: String]]?
     }
@@ -119,13 +128,19 @@ struct ExecutorOptions: ParsableArguments {
                     throw ValidationError("--job-store \(jobStore): expected an absolute path (as every node sees it)")
                 }
             }
-            let settings = SlurmSettings(
+            let retries = try retries ?? env["PIPE_SLURM_RETRIES"].map { text in
+                guard let n = Int(text), n >= 0 else { throw ValidationError("PIPE_SLURM_RETRIES=\(text): expected a whole number >= 0") }
+                return n
+            } ?? file.retries ?? 0
+            guard retries >= 0 else { throw ValidationError("--retries must be 0 or more") }
+            var settings = SlurmSettings(
                 partition: partition ?? env["PIPE_SLURM_PARTITION"] ?? file.partition,
                 account: account ?? env["PIPE_SLURM_ACCOUNT"] ?? file.account,
                 pollInterval: poll,
                 executable: env["PIPE_SLURM_PIPE"] ?? file.pipe ?? Self.currentExecutable(),
                 workingDirectory: cwd, settings: session.settings, resources: resources,
                 jobStore: jobStore, remote: jobStore == nil ? nil : remote, unreachableTimeout: unreachable)
+            settings.retries = retries
             return (SlurmExecutor(settings: settings), maxJobs)
         default:
             throw ValidationError("unknown executor '\(kind)': expected local or slurm")

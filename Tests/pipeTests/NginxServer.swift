@@ -22,7 +22,11 @@ final class NginxServer {
     private(set) var url = ""
     private var port = 0
 
-    init() throws {
+    /// The address it listens on.
+    let host: String
+
+    init(host: String = "127.0.0.1") throws {
+        self.host = host
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("pipe-nginx-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try start()
@@ -37,7 +41,7 @@ final class NginxServer {
     var root: URL { directory.appendingPathComponent("root") }
 
     func start() throws {
-        let output = try Self.runScript(["start", directory.path, String(port)])
+        let output = try Self.runScript(["start", directory.path, String(port)], environment: ["PIPE_NGINX_LISTEN": host])
         guard output.status == 0, let parsed = URL(string: output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)),
               let port = parsed.port else {
             throw Unavailable(description: "nginx did not start: \(output.stderr)")
@@ -48,9 +52,10 @@ final class NginxServer {
 
     func stop() { _ = try? Self.runScript(["stop", directory.path]) }
 
-    private static func runScript(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    private static func runScript(_ arguments: [String], environment: [String: String] = [:])
+        throws -> (status: Int32, stdout: String, stderr: String) {
         // The script starts a daemon: see Subprocess for why not Foundation's Process.
-        let result = try Subprocess.run(["/bin/bash", script] + arguments)
+        let result = try Subprocess.run(["/bin/bash", script] + arguments, environment: environment)
         return (result.status, result.stdout, result.stderr)
     }
 

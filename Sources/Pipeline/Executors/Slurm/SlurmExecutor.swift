@@ -35,18 +35,37 @@ public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
     }
 
     private let countLock = NSLock()
-    private var submittedCount = 0, adoptedCount = 0
+    private var submittedCount = 0, adoptedCount = 0, retriedCount = 0
 
     /// What this executor did, for the build's summary line.
     public var summary: String {
         countLock.withLock {
             "\(submittedCount) jobs submitted, \(adoptedCount) adopted, \(queue.polls) squeue polls"
+                + (retriedCount > 0 ? ", \(retriedCount) resubmitted after a lost node" : "")
         }
     }
+
+    /// Job states in which the cluster, not the stage, failed: worth a resubmission.
+    static let lostStates: Set<String> = ["NODE_FAIL", "BOOT_FAIL", "PREEMPTED"]
 
     public func produce(_ request: StageRequest) throws -> Produced {
         let resources = settings.resources.resources(for: request.stage)
         if resources.onCoordinator { return try LocalExecutor().produce(request) }
+        var attempt = 0
+        while true {
+            do {
+                return try produceOnce(request, resources: resources)
+            } catch let BuildError.jobFailed(stage, key, _, job, state, _, _, _)
+                where attempt < settings.retries && Self.lostStates.contains(where: { state.hasPrefix($0) }) {
+                attempt += 1
+                countLock.withLock { retriedCount += 1 }
+                request.observer?.warning("\(stage): job \(job) was lost (\(state)); submitting it again "
+                                          + "(retry \(attempt) of \(settings.retries), key \(key.short))")
+            }
+        }
+    }
+
+    private func produceOnce(_ request: StageRequest, resources: StageResources) throws -> Produced {
         let job: String, adopted: Bool
         switch try submitOrAdopt(request, resources: resources) {
         case let .stored(action): return .found(action)
@@ -209,7 +228,8 @@ public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
             let limit = resources.memoryMB.map { "\($0) MB" } ?? "the partition's default"
             return "it was killed for using more memory than it asked for (\(limit)); raise it with --set slurm.\(stage.name).mem=8G and build again"
         case "NODE_FAIL", "BOOT_FAIL":
-            return "its node failed (see `sinfo -R`); build again to resubmit it"
+            return "its node failed (see `sinfo -R`); build again to resubmit it, or pass --retries N to have "
+                + "pipe resubmit lost jobs by itself"
         case "COMPLETED" where settings.jobStore != nil:
             return "it finished but the remote \(settings.remote ?? "") has no complete result of this key"
         case "COMPLETED":

@@ -26,6 +26,9 @@ public struct SlurmSettings: Sendable {
     /// stages whose jobs they watch fail: a restarting slurmctld is waited for, a cluster that
     /// is gone (or a wrong SLURM_CONF) is reported.
     public var unreachableTimeout: TimeInterval
+    /// How many times a stage whose job the cluster lost (its node failed, or it was
+    /// preempted) is submitted again; a job that fails on its own is not (it would again).
+    public var retries = 0
 
     public init(partition: String? = nil, account: String? = nil, pollInterval: TimeInterval = 5,
                 executable: String, workingDirectory: String, settings: [String: String] = [:],
