@@ -122,9 +122,10 @@ PipeMain.run { p in
 
     // A wide pipeline for no-op benchmarks: `--set width=200` gives 200 producers and one join.
     let width = try p.config.int("width", 20, "producers in the `wide` target")
+    let wideMillis = try p.config.int("wide.millis", 0, "how long each producer of `wide` sleeps (scripts/bench_multinode.sh)")
     var parts: [String: ArtifactRef] = [:]
     for i in 0..<width {
-        parts[String(format: "%04d", i)] = p.stage("wide.\(i)", Produce.self, .init(text: "\(i)", millis: 0, fail: false))["out"]
+        parts[String(format: "%04d", i)] = p.stage("wide.\(i)", Produce.self, .init(text: "\(i)", millis: wideMillis, fail: false))["out"]
     }
     p.target("wide", p.stage("wide.all", Join.self, .init(separator: ","), inputs: parts), summary: "many small stages joined")
 
