@@ -119,6 +119,15 @@ func libraryRate(_ shapes: [GEMMShape], threads: Int, repeats: Int) -> Double {
     return flops / best / 1e9
 }
 
+/// 64-bit FNV-1a of the bytes, in hex: compares stage outputs bit for bit across builds.
+func digest(_ data: Data) -> String {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    data.withUnsafeBytes { bytes in
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+    }
+    return String(hash, radix: 16)
+}
+
 /// MNIST training images via gzip -dc, or nil.
 func loadMNIST(_ directory: String) -> LabeledImages? {
     func gunzip(_ name: String) -> [UInt8]? {
@@ -207,7 +216,7 @@ do {
                                          ["start": initial, "train": trainBytes])
     let data = DistillationData(distribution: .uniform, samples: samples, seed: 0)
     let (logits, logitsTime) = try run(ComputeTeacherLogits.self, .init(data: data), ["teacher": teacher])
-    let (_, distillTime) = try run(Distill.self, .init(data: data, logits: .aux, epochs: 1, batchSize: options.batch),
+    let (student, distillTime) = try run(Distill.self, .init(data: data, logits: .aux, epochs: 1, batchSize: options.batch),
                                    ["start": initial, "targets": logits])
     let forwardFLOPs = 2 * Double(MLPShape(sizes: sizes).forwardMACs) * Double(samples * options.models)
     print("\nresults (\(BLAS.coreName), \(workers) workers; whole stage runs, parsing and serializing included):")
@@ -220,6 +229,8 @@ do {
     line("teacher epoch", epochFLOPs, teacherTime)
     line("distillation epoch", epochFLOPs, distillTime)
     line("teacher logits", forwardFLOPs, logitsTime)
+    // Any change to the training code must leave these unchanged (for one worker count and kernel).
+    print("\noutput digests (FNV-1a 64): teacher \(digest(teacher))  logits \(digest(logits))  student \(digest(student))")
     if options.json {
         let result: [String: Any] = [
             "core": BLAS.coreName, "workers": workers, "models": options.models, "samples": samples,
@@ -230,6 +241,7 @@ do {
             "distill_epoch_s": distillTime.wall, "distill_epoch_cpu_s": distillTime.cpu,
             "teacher_logits_s": logitsTime.wall, "teacher_logits_cpu_s": logitsTime.cpu,
             "epoch_gflop": epochFLOPs / 1e9,
+            "teacher_digest": digest(teacher), "logits_digest": digest(logits), "student_digest": digest(student),
         ]
         let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
         print("JSON " + String(decoding: json, as: UTF8.self))

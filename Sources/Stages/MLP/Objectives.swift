@@ -9,9 +9,11 @@ struct ClassificationObjective: TrainingObjective {
                   workspace ws: Workspace) -> Double {
         let rows = indices.count, n = ws.shape.inputs
         images.pixels.withUnsafeBufferPointer { pixels in
-            for (r, image) in indices.enumerated() {
-                normalizePixels(pixels.baseAddress! + Int(image) * n, ws.input.pointer + r * n, count: n)
-                ws.labels[r] = images.labels[Int(image)]
+            gatherPixels(pixels.baseAddress!, rows: indices, width: n, into: ws.input.pointer)
+        }
+        images.labels.withUnsafeBufferPointer { labels in
+            ws.labels.withUnsafeMutableBufferPointer { out in
+                for (r, image) in indices.enumerated() { out[r] = labels[Int(image)] }
             }
         }
         forward(w, ws, rows: rows)

@@ -10,6 +10,18 @@ func addBias(_ z: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, row
     }
 }
 
+/// z (rows, cols) = max(z + bias, 0), row by row: addBias then relu in one pass over z.
+@inline(__always)
+func addBiasReLU(_ z: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, cols: Int) {
+    for r in 0..<rows {
+        let row = z + r * cols
+        for c in 0..<cols {
+            let x = row[c] + bias[c]
+            row[c] = x > 0 ? x : 0
+        }
+    }
+}
+
 /// x (count) = max(x, 0), in place.
 @inline(__always)
 func relu(_ x: UnsafeMutablePointer<Float>, count: Int) {
@@ -24,5 +36,22 @@ func reluBackward(_ grad: UnsafeMutablePointer<Float>, activation: UnsafePointer
     for i in 0..<count {
         let keep: UInt32 = activation[i] > 0 ? ~0 : 0
         grad[i] = Float(bitPattern: grad[i].bitPattern & keep)
+    }
+}
+
+/// grad (rows, cols) *= [activation > 0] as reluBackward does, and sums (cols) = the column sums
+/// of the result, rows in order as columnSums adds them: one pass where there were two.
+@inline(__always)
+func reluBackwardColumnSums(_ grad: UnsafeMutablePointer<Float>, activation: UnsafePointer<Float>, rows: Int,
+                            cols: Int, _ sums: UnsafeMutablePointer<Float>) {
+    for c in 0..<cols { sums[c] = 0 }
+    for r in 0..<rows {
+        let g = grad + r * cols, a = activation + r * cols
+        for c in 0..<cols {
+            let keep: UInt32 = a[c] > 0 ? ~0 : 0
+            let x = Float(bitPattern: g[c].bitPattern & keep)
+            g[c] = x
+            sums[c] += x
+        }
     }
 }
