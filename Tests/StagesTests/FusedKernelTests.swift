@@ -105,4 +105,28 @@ struct FusedKernelTests {
         #expect(fast.v.array.map(\.bitPattern) == portable.v.array.map(\.bitPattern))
         #expect(fast.w.array != start)
     }
+
+    @Test func activationKernelsMatchPortableBitForBit() {
+        // 37 columns: two 16-lane blocks and a tail; values include exact zeros, -0 and NaN.
+        let (rows, cols) = (9, 37)
+        var values = testValues(rows * cols, seed: 51, scale: 2)
+        values[3] = 0; values[4] = -0.0; values[5] = .nan; values[40] = -.nan
+        let bias = testValues(cols, seed: 52).enumerated().map { $0.offset == 3 || $0.offset == 4 ? 0 : $0.element }
+        let fast = Tensor(shape: [rows, cols], values), portable = Tensor(shape: [rows, cols], values)
+        bias.withUnsafeBufferPointer {
+            addBiasReLU(fast.pointer, $0.baseAddress!, rows: rows, cols: cols, avx512: CPUFeatures.avx512)
+            addBiasReLU(portable.pointer, $0.baseAddress!, rows: rows, cols: cols, avx512: false)
+        }
+        #expect(fast.array.map(\.bitPattern) == portable.array.map(\.bitPattern))
+
+        let grad = testValues(rows * cols, seed: 53)
+        let gradFast = Tensor(shape: [rows, cols], grad), gradPortable = Tensor(shape: [rows, cols], grad)
+        let sumsFast = Tensor(shape: [cols]), sumsPortable = Tensor(shape: [cols])
+        reluBackwardColumnSums(gradFast.pointer, activation: values, rows: rows, cols: cols, sumsFast.pointer,
+                               avx512: CPUFeatures.avx512)
+        reluBackwardColumnSums(gradPortable.pointer, activation: values, rows: rows, cols: cols, sumsPortable.pointer,
+                               avx512: false)
+        #expect(gradFast.array.map(\.bitPattern) == gradPortable.array.map(\.bitPattern))
+        #expect(sumsFast.array.map(\.bitPattern) == sumsPortable.array.map(\.bitPattern))
+    }
 }
