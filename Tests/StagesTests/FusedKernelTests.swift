@@ -56,9 +56,10 @@ struct FusedKernelTests {
         let pixels = (0..<images * width).map { UInt8(truncatingIfNeeded: $0 &* 2654435761 >> 7) }
         let rows: [Int32] = [39, 0, 17, 17, 3, 38, 21, 9]
         let x = Tensor(shape: [rows.count, width])
-        pixels.withUnsafeBufferPointer { p in
-            rows.withUnsafeBufferPointer { gatherPixels(p.baseAddress!, rows: $0, width: width, into: x.pointer) }
-        }
+        // From a huge-page copy, as the teacher's objective gathers.
+        let copy = HugePageBytes(pixels)
+        #expect(copy.count == pixels.count && (0..<pixels.count).allSatisfy { copy.pointer[$0] == pixels[$0] })
+        rows.withUnsafeBufferPointer { gatherPixels(copy.pointer, rows: $0, width: width, into: x.pointer) }
         for (r, image) in rows.enumerated() {
             let expected = (0..<width).map { Double(pixels[Int(image) * width + $0]) / 127.5 - 1 }
             #expect((0..<width).allSatisfy { abs(Double(x[r * width + $0]) - expected[$0]) <= 1e-7 })
