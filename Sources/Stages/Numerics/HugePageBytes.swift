@@ -23,7 +23,7 @@ final class HugePageBytes: @unchecked Sendable {
         _ = madvise(raw, rounded, MADV_HUGEPAGE)  // a hint: without it (or without THP) 4 KiB pages
         #endif
         let typed = raw.bindMemory(to: UInt8.self, capacity: rounded)
-        bytes.withUnsafeBufferPointer { typed.initialize(from: $0.baseAddress!, count: count) }
+        if count > 0 { bytes.withUnsafeBufferPointer { typed.initialize(from: $0.baseAddress!, count: count) } }
         pointer = UnsafePointer(typed)
     }
 
