@@ -36,6 +36,9 @@ let package = Package(
         // chosen OPENBLAS_CORETYPE, because OpenBLAS picks its kernels when it is loaded.
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS",
                        providers: [.apt(["libopenblas-dev"])]),
+        // Header-only AVX-512 kernels and a prefetch hint, which Swift cannot express (its x86-64
+        // baseline is SSE2); Stages calls them only on CPUs that have AVX-512.
+        .systemLibrary(name: "CKernels", path: "Sources/CKernels"),
 
         // Hashes a target's sources at build time: the code fingerprint of its stage kinds.
         .executableTarget(name: "SourceFingerprintTool", path: "Sources/SourceFingerprintTool"),
@@ -50,7 +53,7 @@ let package = Package(
         .target(name: "Pipeline", dependencies: ["Cache"]),
         // Optimized even in debug builds: tests run the real numeric code (training, inflate) at
         // small scale, and unoptimized Swift loops are tens of times slower.
-        .target(name: "Stages", dependencies: ["Pipeline", "COpenBLAS"],
+        .target(name: "Stages", dependencies: ["Pipeline", "COpenBLAS", "CKernels"],
                 swiftSettings: [.unsafeFlags(["-O"])],
                 plugins: ["SourceFingerprintPlugin"]),
         // The command line, as a library so tests can run it on toy pipelines (Tests/ToyPipe).
@@ -68,7 +71,7 @@ let package = Package(
             // keeps SwiftPM from scanning the store (artifacts/ holds thousands of blobs).
             exclude: ["artifacts", "results", "docs", "scripts", "Benchmarks", "Plugins", "Tests", "README.md",
                       "Sources/Cache", "Sources/Pipeline", "Sources/Stages", "Sources/CZstd",
-                      "Sources/COpenBLAS", "Sources/SourceFingerprintTool"] + commandLineFiles,
+                      "Sources/COpenBLAS", "Sources/CKernels", "Sources/SourceFingerprintTool"] + commandLineFiles,
             sources: ["Sources/pipe/main.swift", "pipeline.swift"]),
         // A `pipe` with toy stages (sleep, fail, echo) for process-level tests: locks, SIGKILL.
         .executableTarget(

@@ -2,7 +2,7 @@
 // the GFLOP/s they achieve and the OpenBLAS sgemm peak on the same shapes, measured here.
 //
 //   scripts/swiftpm build -c release --product TrainingBenchmark && .build/release/TrainingBenchmark [--models 25] [--samples 60000] [--batch 1024]
-//                                          [--hidden 256] [--mnist DIR] [--json]
+//                                          [--hidden 256] [--mnist DIR] [--json] [--skip-peak]
 //
 // FLOPs count only the GEMMs (2 per multiply-add): forward, all weight gradients, and the input
 // gradients of every layer but the first (MLPShape.trainingFLOPsPerSample).
@@ -15,6 +15,8 @@ struct Options {
     var models = 25, samples = 60_000, batch = 1024, hidden = 256
     var mnist = "../shared/data/mnist"
     var json = false
+    /// Skip the sgemm measurements (percentages then read nan): for quick before/after timings.
+    var skipPeak = false
 
     init(_ arguments: [String]) {
         var i = 0
@@ -27,6 +29,7 @@ struct Options {
             case "--hidden": hidden = Int(value()) ?? hidden
             case "--mnist": mnist = value()
             case "--json": json = true
+            case "--skip-peak": skipPeak = true
             default: fatalError("unknown argument \(arguments[i])")
             }
             i += 1
@@ -119,6 +122,15 @@ func libraryRate(_ shapes: [GEMMShape], threads: Int, repeats: Int) -> Double {
     return flops / best / 1e9
 }
 
+/// 64-bit FNV-1a of the bytes, in hex: compares stage outputs bit for bit across builds.
+func digest(_ data: Data) -> String {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    data.withUnsafeBytes { bytes in
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+    }
+    return String(hash, radix: 16)
+}
+
 /// MNIST training images via gzip -dc, or nil.
 func loadMNIST(_ directory: String) -> LabeledImages? {
     func gunzip(_ name: String) -> [UInt8]? {
@@ -167,22 +179,26 @@ print("workers: \(workers) (PIPE_THREADS), models \(options.models), samples \(o
 // sgemm peak on the step's own shapes.
 let sizes = [784, options.hidden, options.hidden, 13]
 let shapes = stepShapes(sizes, rows: options.batch)
-print("\nsgemm on the training step's shapes, GFLOP/s: \(workers) workers x 1 thread (per wall s, per CPU s) "
-      + "| 1 call x \(workers) threads (per wall s)")
-var peak = 0.0, peakPerCPU = 0.0
-for s in shapes {
-    let repeats = max(1, Int(2e9 / s.flops))
-    let w = workersRate([s], workers: workers, repeats: repeats)
-    let l = libraryRate([s], threads: workers, repeats: repeats)
-    peak = max(peak, w.wall, l)
-    peakPerCPU = max(peakPerCPU, w.cpu)
-    print(String(format: "  %-5@ %5d x %4d x %5d %@%@   %6.1f %6.1f | %6.1f", s.name as NSString, s.m, s.n, s.k,
-                 (s.transposeA ? "T" : "N") as NSString, (s.transposeB ? "T" : "N") as NSString, w.wall, w.cpu, l))
+var peak = Double.nan, peakPerCPU = Double.nan
+var stepRate = (wall: Double.nan, cpu: Double.nan), stepRateLibrary = Double.nan
+if !options.skipPeak {
+    print("\nsgemm on the training step's shapes, GFLOP/s: \(workers) workers x 1 thread (per wall s, per CPU s) "
+          + "| 1 call x \(workers) threads (per wall s)")
+    peak = 0; peakPerCPU = 0
+    for s in shapes {
+        let repeats = max(1, Int(2e9 / s.flops))
+        let w = workersRate([s], workers: workers, repeats: repeats)
+        let l = libraryRate([s], threads: workers, repeats: repeats)
+        peak = max(peak, w.wall, l)
+        peakPerCPU = max(peakPerCPU, w.cpu)
+        print(String(format: "  %-5@ %5d x %4d x %5d %@%@   %6.1f %6.1f | %6.1f", s.name as NSString, s.m, s.n, s.k,
+                     (s.transposeA ? "T" : "N") as NSString, (s.transposeB ? "T" : "N") as NSString, w.wall, w.cpu, l))
+    }
+    stepRate = workersRate(shapes, workers: workers, repeats: 8)
+    stepRateLibrary = libraryRate(shapes, threads: workers, repeats: 8)
+    print(String(format: "  whole step (all GEMMs in order):  %6.1f %6.1f | %6.1f", stepRate.wall, stepRate.cpu, stepRateLibrary))
+    print(String(format: "  sgemm peak (best single shape): %6.1f GFLOP per wall s, %6.1f GFLOP per CPU s", peak, peakPerCPU))
 }
-let stepRate = workersRate(shapes, workers: workers, repeats: 8)
-let stepRateLibrary = libraryRate(shapes, threads: workers, repeats: 8)
-print(String(format: "  whole step (all GEMMs in order):  %6.1f %6.1f | %6.1f", stepRate.wall, stepRate.cpu, stepRateLibrary))
-print(String(format: "  sgemm peak (best single shape): %6.1f GFLOP per wall s, %6.1f GFLOP per CPU s", peak, peakPerCPU))
 
 // Full-scale epochs through the stage kinds themselves.
 let train = loadMNIST(options.mnist) ?? syntheticImages(count: options.samples)
@@ -207,7 +223,7 @@ do {
                                          ["start": initial, "train": trainBytes])
     let data = DistillationData(distribution: .uniform, samples: samples, seed: 0)
     let (logits, logitsTime) = try run(ComputeTeacherLogits.self, .init(data: data), ["teacher": teacher])
-    let (_, distillTime) = try run(Distill.self, .init(data: data, logits: .aux, epochs: 1, batchSize: options.batch),
+    let (student, distillTime) = try run(Distill.self, .init(data: data, logits: .aux, epochs: 1, batchSize: options.batch),
                                    ["start": initial, "targets": logits])
     let forwardFLOPs = 2 * Double(MLPShape(sizes: sizes).forwardMACs) * Double(samples * options.models)
     print("\nresults (\(BLAS.coreName), \(workers) workers; whole stage runs, parsing and serializing included):")
@@ -220,16 +236,21 @@ do {
     line("teacher epoch", epochFLOPs, teacherTime)
     line("distillation epoch", epochFLOPs, distillTime)
     line("teacher logits", forwardFLOPs, logitsTime)
+    // Any change to the training code must leave these unchanged (for one worker count and kernel).
+    print("\noutput digests (FNV-1a 64): teacher \(digest(teacher))  logits \(digest(logits))  student \(digest(student))")
     if options.json {
+        // JSON has no NaN: the peak figures are null under --skip-peak.
+        func number(_ x: Double) -> Any { x.isNaN ? NSNull() : x }
         let result: [String: Any] = [
             "core": BLAS.coreName, "workers": workers, "models": options.models, "samples": samples,
-            "batch": options.batch, "sgemm_peak_gflops": peak, "sgemm_peak_gflops_per_cpu_s": peakPerCPU,
-            "step_gemm_gflops": stepRate.wall, "step_gemm_gflops_per_cpu_s": stepRate.cpu,
-            "step_gemm_gflops_library_threads": stepRateLibrary,
+            "batch": options.batch, "sgemm_peak_gflops": number(peak), "sgemm_peak_gflops_per_cpu_s": number(peakPerCPU),
+            "step_gemm_gflops": number(stepRate.wall), "step_gemm_gflops_per_cpu_s": number(stepRate.cpu),
+            "step_gemm_gflops_library_threads": number(stepRateLibrary),
             "teacher_epoch_s": teacherTime.wall, "teacher_epoch_cpu_s": teacherTime.cpu,
             "distill_epoch_s": distillTime.wall, "distill_epoch_cpu_s": distillTime.cpu,
             "teacher_logits_s": logitsTime.wall, "teacher_logits_cpu_s": logitsTime.cpu,
             "epoch_gflop": epochFLOPs / 1e9,
+            "teacher_digest": digest(teacher), "logits_digest": digest(logits), "student_digest": digest(student),
         ]
         let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
         print("JSON " + String(decoding: json, as: UTF8.self))

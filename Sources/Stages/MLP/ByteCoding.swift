@@ -8,7 +8,12 @@ import Pipeline
 struct ByteWriter {
     var data = Data()
 
-    init() { precondition(1.littleEndian == 1, "pipe's artifacts assume a little-endian CPU") }
+    /// `capacity`: the expected size. Reserving it spares the copies and fresh pages of growing a
+    /// Data of hundreds of MB step by step, time during which one core works and the other waits.
+    init(capacity: Int = 0) {
+        precondition(1.littleEndian == 1, "pipe's artifacts assume a little-endian CPU")
+        data.reserveCapacity(capacity)
+    }
 
     mutating func bytes(_ bytes: [UInt8]) { data.append(contentsOf: bytes) }
     mutating func u32(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }

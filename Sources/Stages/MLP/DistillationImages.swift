@@ -1,3 +1,6 @@
+#if arch(x86_64)
+import CKernels
+#endif
 import Pipeline
 
 /// Makes the distillation images of any model on demand, so N x S x 784 floats never exist at once.
@@ -58,9 +61,7 @@ struct DistillationImages: Sendable {
         switch data.distribution {
         case .mnist, .shuffledMnist:
             pixels.withUnsafeBufferPointer { bytes in
-                for (r, image) in indices.enumerated() {
-                    normalizePixels(bytes.baseAddress! + Int(image) * n, x + r * n, count: n)
-                }
+                gatherPixels(bytes.baseAddress!, rows: indices, width: n, into: x)
             }
         case .uniform, .gaussian, .bernoulli:
             let modelStream = RandomStream(seed: data.seed, .distillationImage, model)
@@ -70,12 +71,18 @@ struct DistillationImages: Sendable {
         }
     }
 
+    /// Image `stream`'s n pixels into row; `avx512` only chooses the uniform kernel (same Floats).
     @inline(__always)
-    private func fillNoise(_ stream: RandomStream, _ row: UnsafeMutablePointer<Float>, _ n: Int) {
+    func fillNoise(_ stream: RandomStream, _ row: UnsafeMutablePointer<Float>, _ n: Int,
+                   avx512: Bool = CPUFeatures.avx512) {
         let pairs = n / 2
         switch data.distribution {
         case .uniform:
-            for j in 0..<pairs {
+            var first = 0
+            #if arch(x86_64)
+            if avx512 { first = pipe_uniform_noise_avx512(stream.key, row, pairs) }
+            #endif
+            for j in first..<pairs {
                 let b = stream.bits(j)
                 row[2 * j] = symmetricFloat(UInt32(truncatingIfNeeded: b >> 32))
                 row[2 * j + 1] = symmetricFloat(UInt32(truncatingIfNeeded: b))

@@ -11,7 +11,7 @@ enum KindSources {
                           "Numerics/BLAS.swift", "Numerics/CPUFeatures.swift", "Numerics/Activations.swift",
                           "Numerics/Softmax.swift", "Numerics/CrossEntropy.swift", "Numerics/KLDivergence.swift",
                           "Numerics/Adam.swift", "Numerics/VectorMath.swift", "Numerics/Reductions.swift",
-                          "Numerics/Pixels.swift")
+                          "Numerics/Pixels.swift", "Numerics/HugePageBytes.swift")
     }
 
     /// Artifact formats and the forward/backward passes.

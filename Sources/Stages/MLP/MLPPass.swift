@@ -9,8 +9,11 @@ func forward(_ w: UnsafePointer<Float>, _ ws: Workspace, rows: Int) {
         let input = l == 0 ? ws.input.pointer : ws.activations[l - 1].pointer
         let output = ws.activations[l].pointer
         matmulTransposedB(input, w + shape.weightOffset(l), output, m: rows, n: fanOut, k: fanIn)
-        addBias(output, w + shape.biasOffset(l), rows: rows, cols: fanOut)
-        if l < shape.layers - 1 { relu(output, count: rows * fanOut) }
+        if l < shape.layers - 1 {
+            addBiasReLU(output, w + shape.biasOffset(l), rows: rows, cols: fanOut)
+        } else {
+            addBias(output, w + shape.biasOffset(l), rows: rows, cols: fanOut)
+        }
     }
 }
 
@@ -18,19 +21,22 @@ func forward(_ w: UnsafePointer<Float>, _ ws: Workspace, rows: Int) {
 /// activations of the forward pass. Per layer l, from the last:
 ///   dW_l = delta_l^T (out, rows) @ a_{l-1} (rows, in);  db_l = Σ_rows delta_l
 ///   delta_{l-1} = (delta_l (rows, out) @ W_l (out, in)) * [a_{l-1} > 0]   (not for l = 0)
+/// A hidden layer's db is summed in the same pass that masks its delta.
 func backward(_ w: UnsafePointer<Float>, _ ws: Workspace, rows: Int) {
     let shape = ws.shape
     let g = ws.gradient.pointer
-    for l in stride(from: shape.layers - 1, through: 0, by: -1) {
+    let last = shape.layers - 1
+    columnSums(ws.deltas[last].pointer, rows: rows, cols: shape.outputs, g + shape.biasOffset(last))
+    for l in stride(from: last, through: 0, by: -1) {
         let (fanIn, fanOut) = (shape.sizes[l], shape.sizes[l + 1])
         let input = l == 0 ? ws.input.pointer : ws.activations[l - 1].pointer
         let delta = ws.deltas[l].pointer
         matmulTransposedA(delta, input, g + shape.weightOffset(l), m: fanOut, n: fanIn, k: rows)
-        columnSums(delta, rows: rows, cols: fanOut, g + shape.biasOffset(l))
         if l > 0 {
             let previous = ws.deltas[l - 1].pointer
             matmul(delta, w + shape.weightOffset(l), previous, m: rows, n: fanIn, k: fanOut)
-            reluBackward(previous, activation: ws.activations[l - 1].pointer, count: rows * fanIn)
+            reluBackwardColumnSums(previous, activation: ws.activations[l - 1].pointer, rows: rows, cols: fanIn,
+                                   g + shape.biasOffset(l - 1))
         }
     }
 }

@@ -4,14 +4,21 @@ struct ClassificationObjective: TrainingObjective {
     let images: LabeledImages
     let samples: Int
     let models: Int
+    /// The images' pixels again, on huge pages: every batch gathers shuffled images from them.
+    let pixels: HugePageBytes
+
+    init(images: LabeledImages, samples: Int, models: Int) {
+        self.images = images; self.samples = samples; self.models = models
+        pixels = HugePageBytes(images.pixels)
+    }
 
     func gradient(model: Int, indices: UnsafeBufferPointer<Int32>, parameters w: UnsafePointer<Float>,
                   workspace ws: Workspace) -> Double {
         let rows = indices.count, n = ws.shape.inputs
-        images.pixels.withUnsafeBufferPointer { pixels in
-            for (r, image) in indices.enumerated() {
-                normalizePixels(pixels.baseAddress! + Int(image) * n, ws.input.pointer + r * n, count: n)
-                ws.labels[r] = images.labels[Int(image)]
+        gatherPixels(pixels.pointer, rows: indices, width: n, into: ws.input.pointer)
+        images.labels.withUnsafeBufferPointer { labels in
+            ws.labels.withUnsafeMutableBufferPointer { out in
+                for (r, image) in indices.enumerated() { out[r] = labels[Int(image)] }
             }
         }
         forward(w, ws, rows: rows)

@@ -39,7 +39,7 @@ public final class TeacherLogits: @unchecked Sendable {
     func logits(of model: Int) -> UnsafeMutablePointer<Float> { logits.pointer + model * samples * outputs }
 
     public func serialized() -> Data {
-        var writer = ByteWriter()
+        var writer = ByteWriter(capacity: 4 * logits.count + 4096 + data.canonicalJSON.utf8.count + teacher.utf8.count)
         writer.bytes(Self.magic)
         writer.u32(Self.version)
         writer.u32(UInt32(models))

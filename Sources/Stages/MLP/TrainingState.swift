@@ -63,7 +63,8 @@ public final class TrainingState: @unchecked Sendable {
     }
 
     public func serialized() -> Data {
-        var writer = ByteWriter()
+        // The floats and a header of well under 64 KB.
+        var writer = ByteWriter(capacity: 4 * parameters.count * (adamStep > 0 ? 3 : 1) + 65536 + lineage.utf8.count)
         writer.bytes(Self.magic)
         writer.u32(Self.version)
         writer.u32(UInt32(models))

@@ -1,5 +1,10 @@
 // Elementwise layer kernels. Plain loops over raw pointers: the optimizer vectorizes them
-// (checked in the release build's assembly), and they are free of copy-on-write checks.
+// (checked in the release build's assembly), and they are free of copy-on-write checks. The two
+// fused passes of a training step take 16 lanes at a time on AVX-512 (CKernels/ActivationsAVX512.h,
+// same operations, same Floats); `avx512` chooses the kernel only.
+#if arch(x86_64)
+import CKernels
+#endif
 
 /// z (rows, cols) += bias (cols), row by row.
 @inline(__always)
@@ -7,6 +12,23 @@ func addBias(_ z: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, row
     for r in 0..<rows {
         let row = z + r * cols
         for c in 0..<cols { row[c] += bias[c] }
+    }
+}
+
+/// z (rows, cols) = max(z + bias, 0), row by row: addBias then relu in one pass over z.
+@inline(__always)
+func addBiasReLU(_ z: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, cols: Int,
+                 avx512: Bool = CPUFeatures.avx512) {
+    var first = 0
+    #if arch(x86_64)
+    if avx512 { first = pipe_add_bias_relu_avx512(z, bias, rows, cols) }
+    #endif
+    for r in 0..<rows {
+        let row = z + r * cols
+        for c in first..<cols {
+            let x = row[c] + bias[c]
+            row[c] = x > 0 ? x : 0
+        }
     }
 }
 
@@ -24,5 +46,26 @@ func reluBackward(_ grad: UnsafeMutablePointer<Float>, activation: UnsafePointer
     for i in 0..<count {
         let keep: UInt32 = activation[i] > 0 ? ~0 : 0
         grad[i] = Float(bitPattern: grad[i].bitPattern & keep)
+    }
+}
+
+/// grad (rows, cols) *= [activation > 0] as reluBackward does, and sums (cols) = the column sums
+/// of the result, rows in order as columnSums adds them: one pass where there were two.
+@inline(__always)
+func reluBackwardColumnSums(_ grad: UnsafeMutablePointer<Float>, activation: UnsafePointer<Float>, rows: Int,
+                            cols: Int, _ sums: UnsafeMutablePointer<Float>, avx512: Bool = CPUFeatures.avx512) {
+    var first = 0
+    #if arch(x86_64)
+    if avx512 { first = pipe_relu_backward_column_sums_avx512(grad, activation, rows, cols, sums) }
+    #endif
+    for c in first..<cols { sums[c] = 0 }
+    for r in 0..<rows {
+        let g = grad + r * cols, a = activation + r * cols
+        for c in first..<cols {
+            let keep: UInt32 = a[c] > 0 ? ~0 : 0
+            let x = Float(bitPattern: g[c].bitPattern & keep)
+            g[c] = x
+            sums[c] += x
+        }
     }
 }

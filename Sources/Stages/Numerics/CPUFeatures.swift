@@ -16,4 +16,13 @@ enum CPUFeatures {
     static let avx512Subsets: Set<String> = ["avx512f", "avx512bw", "avx512vl", "avx512dq"]
 
     static func hasAVX512(_ flags: Set<String>) -> Bool { avx512Subsets.isSubset(of: flags) }
+
+    /// Whether this machine runs the AVX-512 kernels of CKernels (read once).
+    static let avx512: Bool = {
+        #if arch(x86_64)
+        return hasAVX512(flags())
+        #else
+        return false
+        #endif
+    }()
 }
