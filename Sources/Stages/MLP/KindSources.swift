@@ -3,6 +3,10 @@ import Pipeline
 // The Stages files behind each kind's code fingerprint: its own file plus the shared files below.
 // Listing a file that cannot change a kind's result only costs a needless rerun; missing one that
 // can would serve stale results, so the groups err on the side of including.
+// The AVX-512 kernels of Sources/CKernels are not hashed (the plugin sees this target's Swift
+// files only): each must give, bit for bit, what the Swift loop in Numerics/ that defines it
+// gives, and FusedKernelTests checks that, so a kernel edit that changed a result fails a test
+// instead of being served from a stale key.
 
 enum KindSources {
     /// Tensor, RNG, BLAS and the elementwise kernels every training or inference stage runs.
