@@ -34,25 +34,46 @@ let rounds = max(1, Int(options["rounds"]!) ?? 3)
 
 // ---- timing -----------------------------------------------------------------------------------
 
-/// The best wall time of `rounds` runs of `body`, in seconds, and its last result.
-@MainActor func best<T>(_ body: () throws -> T) rethrows -> (seconds: Double, result: T) {
-    var fastest = Double.infinity
+/// CPU seconds (user and system) of this process and of its waited-for children so far.
+func cpuSeconds() -> Double {
+    var total = 0.0
+    for who in [RUSAGE_SELF, RUSAGE_CHILDREN].map({ __rusage_who_t($0.rawValue) }) {
+        var usage = rusage()
+        getrusage(who, &usage)
+        for time in [usage.ru_utime, usage.ru_stime] { total += Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+    }
+    return total
+}
+
+/// The best wall and CPU times of some runs, in seconds. The CPU time (children included) is the
+/// steadier figure on a machine that other work shares.
+struct Timing {
+    var seconds = Double.infinity, cpu = Double.infinity
+}
+
+/// The best times of `rounds` runs of `body`, and its last result.
+@MainActor func best<T>(_ body: () throws -> T) rethrows -> (timing: Timing, result: T) {
+    var timing = Timing()
     var result: T?
     for _ in 0..<rounds {
-        let start = DispatchTime.now().uptimeNanoseconds
+        let start = DispatchTime.now().uptimeNanoseconds, startCPU = cpuSeconds()
         result = try body()
-        fastest = min(fastest, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        timing.cpu = min(timing.cpu, cpuSeconds() - startCPU)
+        timing.seconds = min(timing.seconds, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
-    return (fastest, result!)
+    return (timing, result!)
 }
 
 func megabytesPerSecond(_ bytes: Int, _ seconds: Double) -> Double { Double(bytes) / 1e6 / seconds }
 
-func row(_ name: String, _ bytes: Int, _ seconds: Double, against reference: Double? = nil) {
-    let rate = megabytesPerSecond(bytes, seconds)
+/// One line: MB/s by wall time and by CPU time, and the time ratios against `reference`'s.
+func row(_ name: String, _ bytes: Int, _ timing: Timing, against reference: Timing? = nil) {
     var line = name.padding(toLength: 46, withPad: " ", startingAt: 0)
-        + String(format: "%8.1f MB/s  %8.1f ms", rate, seconds * 1000)
-    if let reference { line += String(format: "   x%.2f", seconds > 0 ? reference / seconds : 0) }
+        + String(format: "%8.1f MB/s wall %8.1f MB/s CPU", megabytesPerSecond(bytes, timing.seconds),
+                 megabytesPerSecond(bytes, timing.cpu))
+    if let reference {
+        line += String(format: "   x%.2f wall  x%.2f CPU", reference.seconds / timing.seconds, reference.cpu / timing.cpu)
+    }
     print(line)
 }
 
@@ -61,7 +82,7 @@ func fail(_ message: String) -> Never {
     exit(1)
 }
 
-print("rounds: \(rounds) (best of); ratios are the first row's time over the row's (above 1: faster)")
+print("rounds: \(rounds) (best of); ratios are the first row's time over the row's (above 1: faster than the first)")
 
 // ---- gzip: MNIST's files ----------------------------------------------------------------------
 
@@ -70,8 +91,8 @@ if let gz = FileManager.default.contents(atPath: options["gzip"]!).map([UInt8].i
     let ours = try best { try HandWrittenInflate.gunzip(gz) }
     let zlib = try best { try Inflate.gunzip(gz) }
     guard ours.result == zlib.result else { fail("the two inflaters disagree on \(options["gzip"]!)") }
-    row("hand-written Swift inflate (before)", ours.result.count, ours.seconds)
-    row("zlib (Inflate.gunzip now)", zlib.result.count, zlib.seconds, against: ours.seconds)
+    row("hand-written Swift inflate (before)", ours.result.count, ours.timing)
+    row("zlib (Inflate.gunzip now)", zlib.result.count, zlib.timing, against: ours.timing)
 } else {
     print("\ngzip: skipped, no \(options["gzip"]!)")
 }
@@ -110,10 +131,10 @@ if FileManager.default.fileExists(atPath: wheelPath) {
     guard handWritten.result == ours.result, Data(ours.result) == library.result, library.result == libraryLarge.result
     else { fail("the readers disagree on \(memberName)") }
     let size = ours.result.count
-    row("ZipArchive, hand-written inflate (before)", size, handWritten.seconds)
-    row("ZipArchive, zlib inflate (now)", size, ours.seconds, against: handWritten.seconds)
-    row("ZIPFoundation 0.9.20, 16 KiB buffer (default)", size, library.seconds, against: handWritten.seconds)
-    row("ZIPFoundation 0.9.20, 1 MiB buffer", size, libraryLarge.seconds, against: handWritten.seconds)
+    row("ZipArchive, zlib inflate (ours, now)", size, ours.timing)
+    row("ZipArchive, hand-written inflate (before)", size, handWritten.timing, against: ours.timing)
+    row("ZIPFoundation 0.9.20, 16 KiB buffer (default)", size, library.timing, against: ours.timing)
+    row("ZIPFoundation 0.9.20, 1 MiB buffer", size, libraryLarge.timing, against: ours.timing)
 } else {
     print("\nzip: skipped, no \(wheelPath)")
 }
@@ -203,12 +224,12 @@ if tarMegabytes > 0, let tar = ["/usr/bin/tar", "/bin/tar"].first(where: FileMan
             run(bsdtar, ["-xf", libarchive.path, "-C", into.path])
         }
     }
-    row("TreeArchive.write (ours)", total, writeOurs.seconds)
-    row("GNU tar 1.34 -c (a process)", total, writeGNU.seconds, against: writeOurs.seconds)
-    if let writeLibarchive { row("bsdtar -c (libarchive 3.6, a process)", total, writeLibarchive.seconds, against: writeOurs.seconds) }
-    row("TreeArchive.extract (ours)", total, extractOurs.seconds)
-    row("GNU tar 1.34 -x (a process)", total, extractGNU.seconds, against: extractOurs.seconds)
-    if let extractLibarchive { row("bsdtar -x (libarchive 3.6, a process)", total, extractLibarchive.seconds, against: extractOurs.seconds) }
+    row("TreeArchive.write (ours)", total, writeOurs.timing)
+    row("GNU tar 1.34 -c (a process)", total, writeGNU.timing, against: writeOurs.timing)
+    if let writeLibarchive { row("bsdtar -c (libarchive 3.6, a process)", total, writeLibarchive.timing, against: writeOurs.timing) }
+    row("TreeArchive.extract (ours)", total, extractOurs.timing)
+    row("GNU tar 1.34 -x (a process)", total, extractGNU.timing, against: extractOurs.timing)
+    if let extractLibarchive { row("bsdtar -x (libarchive 3.6, a process)", total, extractLibarchive.timing, against: extractOurs.timing) }
 } else {
     print("\ntar: skipped")
 }
