@@ -54,7 +54,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Pipeline", dependencies: ["Cache"]),
-        // Optimized even in debug builds: tests run the real numeric code (training, inflate) at
+        // Optimized even in debug builds: tests run the real numeric code (training, the LLM) at
         // small scale, and unoptimized Swift loops are tens of times slower.
         .target(name: "Stages", dependencies: ["Pipeline", "COpenBLAS", "CLibz"],
                 swiftSettings: [.unsafeFlags(["-O"])],
@@ -89,7 +89,7 @@ let package = Package(
                           path: "Benchmarks/TrainingBenchmark"),
         .executableTarget(name: "PrefillBenchmark", dependencies: ["Stages"],
                           path: "Benchmarks/PrefillBenchmark"),
-        // pipe's hand-written gzip, ZIP and tar code against the libraries and tools for the same jobs.
+        // pipe's own ZIP and tar code against a library and tools for the same jobs; zlib's gunzip.
         .executableTarget(name: "LibraryBenchmark",
                           dependencies: ["Stages", "Cache", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
                           path: "Benchmarks/LibraryBenchmark"),
