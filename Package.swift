@@ -27,11 +27,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // Only for Benchmarks/LibraryBenchmark, which measures it against ZipArchive.
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", exact: "0.9.20"),
     ],
     targets: [
         // C libraries, from Debian's -dev packages.
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
                        providers: [.apt(["libzstd-dev"])]),
+        // zlib, for gzip (MNIST) and deflate (wheels). Not named CZlib: ZIPFoundation's module
+        // is, and the benchmark that links both would see the module defined twice.
+        .systemLibrary(name: "CLibz", path: "Sources/CLibz", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
         // Declarations only: libopenblas is opened with dlopen at first use, after pipe has
         // chosen OPENBLAS_CORETYPE, because OpenBLAS picks its kernels when it is loaded.
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS",
@@ -51,9 +57,9 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Pipeline", dependencies: ["Cache"]),
-        // Optimized even in debug builds: tests run the real numeric code (training, inflate) at
+        // Optimized even in debug builds: tests run the real numeric code (training, the LLM) at
         // small scale, and unoptimized Swift loops are tens of times slower.
-        .target(name: "Stages", dependencies: ["Pipeline", "COpenBLAS", "CKernels"],
+        .target(name: "Stages", dependencies: ["Pipeline", "COpenBLAS", "CKernels", "CLibz"],
                 swiftSettings: [.unsafeFlags(["-O"])],
                 plugins: ["SourceFingerprintPlugin"]),
         // The command line, as a library so tests can run it on toy pipelines (Tests/ToyPipe).
@@ -71,7 +77,8 @@ let package = Package(
             // keeps SwiftPM from scanning the store (artifacts/ holds thousands of blobs).
             exclude: ["artifacts", "results", "docs", "scripts", "Benchmarks", "Plugins", "Tests", "README.md",
                       "Sources/Cache", "Sources/Pipeline", "Sources/Stages", "Sources/CZstd",
-                      "Sources/COpenBLAS", "Sources/CKernels", "Sources/SourceFingerprintTool"] + commandLineFiles,
+                      "Sources/COpenBLAS", "Sources/CKernels", "Sources/CLibz", "Sources/SourceFingerprintTool"]
+                + commandLineFiles,
             sources: ["Sources/pipe/main.swift", "pipeline.swift"]),
         // A `pipe` with toy stages (sleep, fail, echo) for process-level tests: locks, SIGKILL.
         .executableTarget(
@@ -86,6 +93,10 @@ let package = Package(
                           path: "Benchmarks/TrainingBenchmark"),
         .executableTarget(name: "PrefillBenchmark", dependencies: ["Stages"],
                           path: "Benchmarks/PrefillBenchmark"),
+        // pipe's own ZIP and tar code against a library and tools for the same jobs; zlib's gunzip.
+        .executableTarget(name: "LibraryBenchmark",
+                          dependencies: ["Stages", "Cache", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+                          path: "Benchmarks/LibraryBenchmark"),
         // Prints a Llama model's next-token logits as JSON, for scripts/check_smollm2.py.
         .executableTarget(name: "LLMProbe", dependencies: ["Stages"],
                           path: "Benchmarks/LLMProbe"),

@@ -17,13 +17,16 @@ import Pipeline
     }
 
     @Test func everyKindsCodeResolves() {
-        Self.check(LoadMNISTStage.self, name: "load-mnist", files: 6)
+        Self.check(LoadMNISTStage.self, name: "load-mnist", files: 4)
         Self.check(PlotAccuracyStage.self, name: "plot-accuracy", files: 16)
         Self.check(ReportStage.self, name: "report", files: 4)
         #expect(LoadMNISTStage.outputs == ["train", "test"])
         #expect(PlotAccuracyStage.outputs == ["figure.svg", "table.csv", "metrics.json"] && PlotAccuracyStage.metrics == ["metrics.json"])
         #expect(ReportStage.outputs == ["report.html"])
-        // Where MNIST is found is not part of its code: the locator may change without new keys.
-        #expect(!LoadMNISTStage.code.files.keys.contains { $0.contains("Locator") || $0.contains("Downloader") })
+        // Where MNIST is found and how it is decompressed are not part of its code: the locator
+        // and the zlib wrapper may change without new keys (the decompressed bytes are verified).
+        #expect(!LoadMNISTStage.code.files.keys.contains {
+            $0.contains("Locator") || $0.contains("Downloader") || $0.contains("Inflate") || $0.contains("CRC32")
+        })
     }
 }

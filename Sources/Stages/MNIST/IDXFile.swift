@@ -14,7 +14,7 @@ public enum IDXFile {
     /// Returns gunzipped `bytes` when they are gzip, else `bytes`; `file` names errors.
     public static func decompressed(_ bytes: [UInt8], file: String) throws -> [UInt8] {
         guard Inflate.isGzip(bytes) else { return bytes }
-        do { return try Inflate.gunzip(bytes) } catch let error as InflateError {
+        do { return try Inflate.gunzip(bytes) } catch {
             throw MNISTError.decompression(file: file, reason: error.description)
         }
     }

@@ -40,7 +40,7 @@ enum TemplateScripts {
         root="$(cd "$(dirname "$0")/.." && pwd)"
         product=Experiments                           # the executable target that is this project's pipe
         configuration="${PIPE_CONFIGURATION:-release}"  # debug compiles faster, release runs faster
-        needed=(libsqlite3-dev libzstd-dev)           # add libopenblas-dev if you use pipe's Stages
+        needed=(libsqlite3-dev libzstd-dev)           # add libopenblas-dev and zlib1g-dev if you use pipe's Stages
         # What the binary is built from: this package, and pipe's sources when it is a path dependency.
         watched=("$root/Package.swift" "$root/Package.resolved" "$root/Sources"\#(extra))
         bin="$root/.build/$configuration/$product"
