@@ -139,7 +139,10 @@ do {
             }
         }
         if let seconds = trie["seconds"] as? Double {
-            print(String(format: "number trie after %d tokens (1000 numbers): %.3f s", lengths[0], seconds))
+            let prefillRate = results.last!["tokens_per_second"] as! Double
+            print(String(format: "number trie after %d tokens (1000 numbers): %.3f s, the prompt's prefill included; "
+                         + "%.1f nodes/s (%.0f%% of prefill %d)", lengths[0], seconds, 1000 / seconds,
+                         100 * 1000 / seconds / prefillRate, results.last!["tokens"] as! Int))
         }
         if let difference = trie["max_relative_difference"] as? Double {
             print(String(format: "number trie: largest relative difference from the reference %.3g", difference))

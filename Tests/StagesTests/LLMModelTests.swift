@@ -205,6 +205,20 @@ struct LLMModelTests {
         let level3 = try collect([60, 61, 62], after: deeper, logitRows: 2)
         #expect(maxAbsDifference(level3.logits, (try model.step([60, 61, 62], caches: &deeperCaches)).array) < 1e-5)
         #expect(prompt.count == 7 && forks.nodeCount == 15)
+        // Parents within the same step: a node attends to keys and values made earlier in its own pass.
+        let together = PrefixForks(model: model, prompt: prompt)
+        var rows: [Float] = []
+        let ids = try together.step([30, 31, 50, 51, 60], after: [PrefixForks.prompt, PrefixForks.prompt, 0, 0, 2]) { _, logits in
+            rows += logits.array
+        }
+        #expect(ids == Array(0..<5))
+        var chain = [prompt, prompt]
+        let first = try model.step([30, 31], caches: &chain).array
+        var second = [chain[0], chain[0]]
+        let children = try model.step([50, 51], caches: &second).array
+        var third = [second[0]]
+        let grandchild = try model.step([60], caches: &third).array
+        #expect(maxAbsDifference(rows, first + children + grandchild) < 1e-5)
     }
 
     @Test func prefillIsDeterministic() throws {

@@ -7,9 +7,9 @@ import Foundation
 /// The general definition: P(n) = P(separator) · Π P(token_i | prompt, separator, tokens before i)
 /// · P(next token does not start with a digit | all of n's tokens), n written without leading zeros.
 /// The tokenizations form a trie; the prompt is run once, every trie node continues it (PrefixForks:
-/// the prompt's keys and values shared, each node's own kept), and each trie level runs as batched
-/// steps of at most `chunk` nodes (SmolLM2: 10, then 90 two-digit prefixes, then 900 three-digit
-/// numbers; Llama 3: 1000 one-token numbers), not 1000 full passes.
+/// the prompt's keys and values shared, each node's own kept), and the nodes run as batched passes
+/// of at most `chunk` nodes, parents before children (SmolLM2: 10 digits, 90 two-digit prefixes and
+/// 900 three-digit numbers in one pass; Llama 3: 1000 one-token numbers), not 1000 full passes.
 public enum NumberTrie {
     /// What `probabilities` needs to know of the vocabulary.
     public struct Vocabulary: Sendable {
@@ -112,38 +112,38 @@ public enum NumberTrie {
         let nonDigit = vocabulary.startsWithDigit.map { $0 ? Float(0) : 1 }
         // The prompt and separator's keys and values, shared by every node (see PrefixForks).
         let forks = PrefixForks(model: model, prompt: cache)
+        // Every node but the root, parents before children: level by level, children by token id under
+        // each parent. A node's keys and values exist within its own pass before attention needs them,
+        // so the whole trie runs as one batched pass (one packing of each weight matrix, not one per level).
+        var order: [Int] = [], level = [0]
+        while !level.isEmpty {
+            let children = level.flatMap { parent in nodes[parent].children.keys.sorted().map { nodes[parent].children[$0]! } }
+            order += children
+            level = children.filter { !nodes[$0].children.isEmpty }
+        }
         var forkOf = [Int](repeating: PrefixForks.prompt, count: nodes.count)
-        // Per node of the current level that has children: P(each child's token).
-        var next: [Int: [Int: Double]] = [0: logits.withUnsafeBufferPointer {
-            stats($0.baseAddress!, Array(nodes[0].children.keys), nonDigit: nonDigit).next
-        }]
+        // Per node: P(each child's token) and P(the next token does not start with a digit).
+        var stat = [(next: [Int: Double], end: Double)](repeating: ([:], 0), count: nodes.count)
+        stat[0] = logits.withUnsafeBufferPointer { stats($0.baseAddress!, Array(nodes[0].children.keys), nonDigit: nonDigit) }
+        for start in stride(from: 0, to: order.count, by: chunk) {
+            if cancelled() { throw CancellationError() }
+            let batch = Array(order[start..<min(start + chunk, order.count)])
+            for (i, node) in batch.enumerated() { forkOf[node] = forks.nodeCount + i }  // step numbers its nodes in order
+            _ = try forks.step(batch.map { nodes[$0].token }, after: batch.map { forkOf[nodes[$0].parent] },
+                               threads: threads) { first, rows in
+                for i in 0..<rows.shape[0] {
+                    let node = batch[first + i]
+                    stat[node] = stats(rows.pointer + i * rows.shape[1], Array(nodes[node].children.keys), nonDigit: nonDigit)
+                }
+            }
+            progress(start + batch.count)
+        }
         var reach = [Double](repeating: 0, count: nodes.count)  // P(the node's tokens | prompt, separator)
         reach[0] = 1
         var result = [Double](repeating: 0, count: 1000)
-        var level = [0], done = 0
-        while !level.isEmpty {
-            // Children in a fixed order (by token id under each parent), so chunks and results are deterministic.
-            let children = level.flatMap { parent in nodes[parent].children.keys.sorted().map { nodes[parent].children[$0]! } }
-            var nextNext: [Int: [Int: Double]] = [:]
-            for start in stride(from: 0, to: children.count, by: chunk) {
-                if cancelled() { throw CancellationError() }
-                let batch = Array(children[start..<min(start + chunk, children.count)])
-                let ids = try forks.step(batch.map { nodes[$0].token }, after: batch.map { forkOf[nodes[$0].parent] },
-                                         threads: threads) { first, rows in
-                    for i in 0..<rows.shape[0] {
-                        let node = batch[first + i]
-                        let stat = stats(rows.pointer + i * rows.shape[1], Array(nodes[node].children.keys), nonDigit: nonDigit)
-                        reach[node] = reach[nodes[node].parent] * next[nodes[node].parent]![nodes[node].token]!
-                        for n in nodes[node].ends { result[n] = reach[node] * stat.end }
-                        if !nodes[node].children.isEmpty { nextNext[node] = stat.next }
-                    }
-                }
-                for (i, node) in batch.enumerated() { forkOf[node] = ids[i] }
-                done += batch.count
-                progress(done)
-            }
-            next = nextNext
-            level = children.filter { !nodes[$0].children.isEmpty }
+        for node in order {
+            reach[node] = reach[nodes[node].parent] * stat[nodes[node].parent].next[nodes[node].token]!
+            for n in nodes[node].ends { result[n] = reach[node] * stat[node].end }
         }
         return (result.map { $0 * separatorProbability }, separatorProbability, rootDistribution)
     }

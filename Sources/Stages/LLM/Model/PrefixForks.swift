@@ -74,8 +74,10 @@ public final class PrefixForks {
         return base + row * nodeFloats + (layer * model.config.keyValueHeadCount + head) * model.config.headDimension
     }
 
-    /// Adds one node per token, `tokens[i]` after `parents[i]` (a node, or `prompt`), runs them in one
-    /// batched pass and returns their ids (consecutive). `logits` receives their next-token logits a
+    /// Adds one node per token, `tokens[i]` after `parents[i]` (`prompt`, an earlier node, or one of this
+    /// step's before it: id nodeCount + j, j < i), runs them in one batched pass and returns their ids
+    /// (consecutive, from nodeCount). A layer writes every node's keys and values before its attention
+    /// reads them, so a node may attend to its parent's computed in the same pass. `logits` receives their next-token logits a
     /// slice at a time: the slice's first index into `tokens`, and (rows, vocabulary) values, at most
     /// `logitRows` rows, so the logits of a large level are never all held at once.
     /// Deterministic for a given thread count, like LlamaModel.forward (whose BLAS use it shares).
@@ -87,7 +89,9 @@ public final class PrefixForks {
         for token in tokens where !(0..<c.vocabularySize).contains(token) {
             throw LlamaError.tokenOutOfRange(token: token, vocabularySize: c.vocabularySize)
         }
-        precondition(parents.allSatisfy { $0 == Self.prompt || (0..<nodeCount).contains($0) }, "PrefixForks.step: unknown parent")
+        for (i, parent) in parents.enumerated() {
+            precondition(parent == Self.prompt || (0..<nodeCount + i).contains(parent), "PrefixForks.step: unknown parent \(parent)")
+        }
         let previous = BLAS.libraryThreads
         if previous != 1 { BLAS.libraryThreads = 1 }
         defer { if previous != 1 { BLAS.libraryThreads = previous } }
