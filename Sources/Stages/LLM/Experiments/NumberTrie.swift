@@ -131,10 +131,20 @@ public enum NumberTrie {
             for (i, node) in batch.enumerated() { forkOf[node] = forks.nodeCount + i }  // step numbers its nodes in order
             _ = try forks.step(batch.map { nodes[$0].token }, after: batch.map { forkOf[nodes[$0].parent] },
                                threads: threads) { first, rows in
-                for i in 0..<rows.shape[0] {
-                    let node = batch[first + i]
-                    stat[node] = stats(rows.pointer + i * rows.shape[1], Array(nodes[node].children.keys), nonDigit: nonDigit)
+                // Rows split between the workers (each row's stats alone, so the same values whatever the split):
+                // single-threaded, the other core would idle between the unembedding GEMMs.
+                var slice = [(next: [Int: Double], end: Double)](repeating: ([:], 0), count: rows.shape[0])
+                slice.withUnsafeMutableBufferPointer { out in
+                    nonisolated(unsafe) let out = out
+                    let lanes = max(1, threads)
+                    DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+                        for i in stride(from: lane, to: out.count, by: lanes) {
+                            let node = batch[first + i]
+                            out[i] = stats(rows.pointer + i * rows.shape[1], Array(nodes[node].children.keys), nonDigit: nonDigit)
+                        }
+                    }
                 }
+                for (i, value) in slice.enumerated() { stat[batch[first + i]] = value }
             }
             progress(start + batch.count)
         }
