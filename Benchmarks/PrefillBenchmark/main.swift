@@ -12,14 +12,15 @@
 // prefill's rate (0 skips them).
 // `--trie OUT` also times a whole number-probabilities computation (NumberTrie: the first prompt,
 // then 1000 numbers digit by digit), writes its 1000 probabilities to OUT (JSON), and with
-// `--reference FILE` prints their largest relative difference from an earlier OUT.
+// `--reference FILE` prints their largest relative difference from an earlier OUT; `--trie-chunk N`
+// runs the trie's nodes in passes of at most N (NumberTrie's chunk, default 1000: one pass).
 import Foundation
 import Stages
 
 var path = (ProcessInfo.processInfo.environment["PIPE_MODELS"]
     ?? NSHomeDirectory() + "/.cache/pipe/models") + "/SmolLM2-135M-Instruct.Q4_1.gguf"
 var lengths = [60, 500], repeats = 3, threads = 2, json = false, decode = 16
-var trieOutput: String?, trieReference: String?
+var trieOutput: String?, trieReference: String?, trieChunk = 1000
 var arguments = Array(CommandLine.arguments.dropFirst())
 while !arguments.isEmpty {
     let flag = arguments.removeFirst()
@@ -34,6 +35,7 @@ while !arguments.isEmpty {
     case "--decode": decode = Int(value)!
     case "--trie": trieOutput = value
     case "--reference": trieReference = value
+    case "--trie-chunk": trieChunk = Int(value)!
     default: fatalError("unknown argument \(flag)")
     }
 }
@@ -108,7 +110,7 @@ do {
         let t0 = now()
         let result = try NumberTrie.probabilities(model, prompt: prompt(lengths[0], vocabulary: model.config.vocabularySize),
                                                   separator: [], vocabulary: .init(numbers: written, startsWithDigit: startsWithDigit),
-                                                  threads: threads)
+                                                  threads: threads, chunk: trieChunk)
         trie["seconds"] = now() - t0
         try JSONSerialization.data(withJSONObject: result.numbers).write(to: URL(fileURLWithPath: trieOutput))
         if let trieReference {
