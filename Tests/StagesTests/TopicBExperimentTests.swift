@@ -179,5 +179,6 @@ struct TopicBExperimentTests {
         }
         #expect(NumberProbabilities.code.files.keys.contains("Sources/Stages/LLM/Model/LlamaForward.swift"))
         #expect(NumberProbabilities.code.files.keys.contains("Sources/Stages/LLM/Experiments/NumberTrie.swift"))
+        #expect(NumberProbabilities.code.files.keys.contains("Sources/Stages/LLM/Model/PrefixForks.swift"))
     }
 }

@@ -1,11 +1,12 @@
 import Foundation
 
-// Decoding many short continuations of one prompt (a trie of them, level by level: NumberTrie's
-// numbers). Forked KVCaches cost, per fork and step, a copy of a whole cache block (every layer's
-// keys and values of 16 positions) and, per fork, head and layer, a gather of the whole prompt
-// from the blocks. Here the prompt's keys and values are gathered once, contiguous; a node keeps
-// only its own token's; a level's forks go through the weight GEMMs all at once (one level of
-// 900 nodes, not 9 batches of 100), and the vocabulary's logits are made a slice at a time.
+// Decoding many short continuations of one prompt (a trie of them: NumberTrie's numbers). Forked
+// KVCaches cost, per fork and step, a copy of a whole cache block (every layer's keys and values of
+// 16 positions) and, per fork, head and layer, a gather of the whole prompt from the blocks; and a
+// trie level per step packs every weight matrix once per level. Here the prompt's keys and values
+// are gathered once, contiguous; a node keeps only its own token's; a step may hold children of
+// its own nodes, so a whole trie (10 + 90 + 900 nodes) goes through each weight GEMM at once; and
+// the vocabulary's logits are made a slice at a time.
 //
 // Attention stays two small GEMMs per fork and head, with the arguments LlamaModel.attend gives
 // them for a forked cache: outputs equal a forked KVCache's bit for bit. A GEMM over all forks'
@@ -14,8 +15,8 @@ import Foundation
 // probabilities of three-digit numbers move by up to 2e-5 relative with such rounding changes.
 
 /// Continuations of a prompt that share its keys and values: a trie of nodes, each one token
-/// after its parent (or after the prompt), stepped a level at a time. Holds each node's own keys
-/// and values; the prompt's are copied from its KVCache once.
+/// after its parent (or after the prompt), run in batched steps. Holds each node's own keys and
+/// values; the prompt's are copied from its KVCache once.
 public final class PrefixForks {
     /// The parent of a node that continues the prompt itself.
     public static let prompt = -1
@@ -74,12 +75,12 @@ public final class PrefixForks {
         return base + row * nodeFloats + (layer * model.config.keyValueHeadCount + head) * model.config.headDimension
     }
 
-    /// Adds one node per token, `tokens[i]` after `parents[i]` (`prompt`, an earlier node, or one of this
-    /// step's before it: id nodeCount + j, j < i), runs them in one batched pass and returns their ids
-    /// (consecutive, from nodeCount). A layer writes every node's keys and values before its attention
-    /// reads them, so a node may attend to its parent's computed in the same pass. `logits` receives their next-token logits a
-    /// slice at a time: the slice's first index into `tokens`, and (rows, vocabulary) values, at most
-    /// `logitRows` rows, so the logits of a large level are never all held at once.
+    /// Adds one node per token, `tokens[i]` after `parents[i]` (`prompt`, an earlier node, or one of
+    /// this step's before it: id nodeCount + j, j < i), runs them in one batched pass and returns
+    /// their ids (consecutive, from nodeCount). A layer writes every node's keys and values before its
+    /// attention reads them, so a node attends to a parent made in the same pass. `logits` receives
+    /// their next-token logits a slice at a time: the slice's first index into `tokens`, and (rows,
+    /// vocabulary) values, at most `logitRows` rows, so a large step's logits are never all held.
     /// Deterministic for a given thread count, like LlamaModel.forward (whose BLAS use it shares).
     public func step(_ tokens: [Int], after parents: [Int], threads: Int = 2, logitRows: Int = 512,
                      logits: (_ first: Int, _ rows: Tensor) throws -> Void) throws -> [Int] {
