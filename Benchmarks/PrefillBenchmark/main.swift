@@ -6,14 +6,21 @@
 // FILE defaults to what scripts/fetch-smollm2 prints. Prompts are the token ids
 // 1, then (i * 7919 + 13) % vocabulary for i = 1..<length (scripts/bench_prefill.py uses the same).
 // Prints the OpenBLAS core, load time, best-of-repeats tok/s per length, and peak RSS; then decode
-// speed after the first prompt: `--decode` single-token steps on one cache, and batched steps over
-// 10 and 100 forks of it (a trie level), in tokens per second (0 skips them).
+// speed after the first prompt: `--decode` single-token steps on one cache, batched steps over
+// 10 and 100 forks of it (forked KVCaches), and trie levels of 10, 100 and 900 forks of it through
+// PrefixForks (what number-probabilities runs), in tokens per second and as a share of the last
+// prefill's rate (0 skips them).
+// `--trie OUT` also times a whole number-probabilities computation (NumberTrie: the first prompt,
+// then 1000 numbers digit by digit), writes its 1000 probabilities to OUT (JSON), and with
+// `--reference FILE` prints their largest relative difference from an earlier OUT; `--trie-chunk N`
+// runs the trie's nodes in passes of at most N (NumberTrie's chunk, default 1000: one pass).
 import Foundation
 import Stages
 
 var path = (ProcessInfo.processInfo.environment["PIPE_MODELS"]
     ?? NSHomeDirectory() + "/.cache/pipe/models") + "/SmolLM2-135M-Instruct.Q4_1.gguf"
 var lengths = [60, 500], repeats = 3, threads = 2, json = false, decode = 16
+var trieOutput: String?, trieReference: String?, trieChunk = 1000
 var arguments = Array(CommandLine.arguments.dropFirst())
 while !arguments.isEmpty {
     let flag = arguments.removeFirst()
@@ -26,6 +33,9 @@ while !arguments.isEmpty {
     case "--repeats": repeats = Int(value)!
     case "--threads": threads = Int(value)!
     case "--decode": decode = Int(value)!
+    case "--trie": trieOutput = value
+    case "--reference": trieReference = value
+    case "--trie-chunk": trieChunk = Int(value)!
     default: fatalError("unknown argument \(flag)")
     }
 }
@@ -78,8 +88,37 @@ do {
             _ = try model.step((0..<width).map { 16 + $0 }, caches: &forks, threads: threads)
             decoding.append(["batch": width, "tokens_per_second": Double(width) / (now() - t1)])
         }
+        for width in [10, 100, 900] {
+            let forks = PrefixForks(model: model, prompt: prefix)
+            let tokens = (0..<width).map { 16 + $0 }, parents = [Int](repeating: PrefixForks.prompt, count: width)
+            var best = Double.infinity
+            for _ in 0..<max(repeats, 1) {
+                let t1 = now()
+                _ = try forks.step(tokens, after: parents, threads: threads) { _, _ in }
+                best = min(best, now() - t1)
+            }
+            decoding.append(["forks": width, "tokens_per_second": Double(width) / best])
+        }
     }
-    let report: [String: Any] = ["model": path, "core": BLAS.coreName, "threads": threads, "load_seconds": load,
+    var trie: [String: Any] = [:]
+    if let trieOutput {
+        // The digit tokens and which tokens start with a digit, as number-probabilities finds them.
+        let file = try LanguageModelFile(path: path)
+        let texts = (0..<model.config.vocabularySize).map { file.text(of: $0) }
+        let startsWithDigit = texts.map { $0.first.map { $0.isASCII && $0.isNumber } ?? false }
+        let written = (0..<1000).map { n in file.tokenizer!.encode(String(n)).map(Int.init) }
+        let t0 = now()
+        let result = try NumberTrie.probabilities(model, prompt: prompt(lengths[0], vocabulary: model.config.vocabularySize),
+                                                  separator: [], vocabulary: .init(numbers: written, startsWithDigit: startsWithDigit),
+                                                  threads: threads, chunk: trieChunk)
+        trie["seconds"] = now() - t0
+        try JSONSerialization.data(withJSONObject: result.numbers).write(to: URL(fileURLWithPath: trieOutput))
+        if let trieReference {
+            let reference = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: trieReference))) as! [Double]
+            trie["max_relative_difference"] = zip(result.numbers, reference).map { abs($0 - $1) / abs($1) }.max()!
+        }
+    }
+    let report: [String: Any] = ["model": path, "trie": trie, "core": BLAS.coreName, "threads": threads, "load_seconds": load,
                                  "peak_rss_mb": peakRSSMegabytes(), "prefill": results, "decode": decoding]
     if json {
         FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys]))
@@ -91,9 +130,24 @@ do {
             print(String(format: "prefill %4d tokens: %7.1f tok/s (%.3f s, best of %d)",
                          r["tokens"] as! Int, r["tokens_per_second"] as! Double, r["seconds"] as! Double, repeats))
         }
+        let prefillRate = results.last!["tokens_per_second"] as! Double
         for r in decoding {
-            print(String(format: "decode after %d tokens, batch %3d: %7.1f tok/s",
-                         lengths[0], r["batch"] as! Int, r["tokens_per_second"] as! Double))
+            let rate = r["tokens_per_second"] as! Double
+            let share = String(format: "%3.0f%% of prefill %d", 100 * rate / prefillRate, results.last!["tokens"] as! Int)
+            if let batch = r["batch"] as? Int {
+                print(String(format: "decode after %d tokens, KVCache forks %3d: %7.1f tok/s", lengths[0], batch, rate) + " (" + share + ")")
+            } else {
+                print(String(format: "decode after %d tokens, PrefixForks  %3d: %7.1f tok/s", lengths[0], r["forks"] as! Int, rate) + " (" + share + ")")
+            }
+        }
+        if let seconds = trie["seconds"] as? Double {
+            let prefillRate = results.last!["tokens_per_second"] as! Double
+            print(String(format: "number trie after %d tokens (1000 numbers): %.3f s, the prompt's prefill included; "
+                         + "%.1f nodes/s (%.0f%% of prefill %d)", lengths[0], seconds, 1000 / seconds,
+                         100 * 1000 / seconds / prefillRate, results.last!["tokens"] as! Int))
+        }
+        if let difference = trie["max_relative_difference"] as? Double {
+            print(String(format: "number trie: largest relative difference from the reference %.3g", difference))
         }
         print(String(format: "peak RSS %.0f MB", peakRSSMegabytes()))
     }

@@ -172,6 +172,55 @@ struct LLMModelTests {
         #expect(maxAbsDifference(row(rows, 4), row(alone, 1)) < 1e-4)
     }
 
+    /// PrefixForks runs the same arithmetic as batched steps over forked KVCaches (the same GEMMs,
+    /// rows and attention calls), so its logits are equal bit for bit, a level at a time, with parents
+    /// of different depths in one step.
+    @Test func prefixForksEqualForkedCachesBitForBit() throws {
+        let model = try LlamaModel(ggufPath: tinyLlamaDirectory + "/llama3.f16.gguf")
+        var prompt = model.makeCache(blockSize: 4)
+        _ = try model.prefill([1, 5, 9, 100, 17, 42, 8], cache: &prompt)
+        let forks = PrefixForks(model: model, prompt: prompt)
+        func collect(_ tokens: [Int], after parents: [Int], logitRows: Int = 128) throws -> (ids: [Int], logits: [Float]) {
+            var logits: [Float] = []
+            let ids = try forks.step(tokens, after: parents, logitRows: logitRows) { first, rows in
+                #expect(first * model.config.vocabularySize == logits.count)
+                logits += rows.array
+            }
+            return (ids, logits)
+        }
+        var level1Caches = [KVCache](repeating: prompt, count: 6)
+        let level1 = try collect(Array(30..<36), after: [Int](repeating: PrefixForks.prompt, count: 6))
+        #expect(level1.logits == (try model.step(Array(30..<36), caches: &level1Caches)).array)
+        #expect(level1.ids == Array(0..<6) && forks.nodeCount == 6)
+        // Children of three level-1 nodes and two more children of the prompt, in one step.
+        let parents = [level1.ids[0], level1.ids[0], level1.ids[2], PrefixForks.prompt, level1.ids[5], PrefixForks.prompt]
+        let tokens = [50, 51, 52, 53, 54, 55]
+        var caches = parents.map { $0 == PrefixForks.prompt ? prompt : level1Caches[$0] }
+        let level2 = try collect(tokens, after: parents)
+        #expect(level2.logits == (try model.step(tokens, caches: &caches)).array)
+        // A third level under a depth-2 node, and logits handed over two rows at a time (OpenBLAS's
+        // small-matrix kernel may round the last rows of a slice its own way: a tolerance here).
+        let deeper = [level2.ids[0], level2.ids[0], level2.ids[2]]
+        var deeperCaches = [caches[0], caches[0], caches[2]]
+        let level3 = try collect([60, 61, 62], after: deeper, logitRows: 2)
+        #expect(maxAbsDifference(level3.logits, (try model.step([60, 61, 62], caches: &deeperCaches)).array) < 1e-5)
+        #expect(prompt.count == 7 && forks.nodeCount == 15)
+        // Parents within the same step: a node attends to keys and values made earlier in its own pass.
+        let together = PrefixForks(model: model, prompt: prompt)
+        var rows: [Float] = []
+        let ids = try together.step([30, 31, 50, 51, 60], after: [PrefixForks.prompt, PrefixForks.prompt, 0, 0, 2]) { _, logits in
+            rows += logits.array
+        }
+        #expect(ids == Array(0..<5))
+        var chain = [prompt, prompt]
+        let first = try model.step([30, 31], caches: &chain).array
+        var second = [chain[0], chain[0]]
+        let children = try model.step([50, 51], caches: &second).array
+        var third = [second[0]]
+        let grandchild = try model.step([60], caches: &third).array
+        #expect(maxAbsDifference(rows, first + children + grandchild) < 1e-5)
+    }
+
     @Test func prefillIsDeterministic() throws {
         let model = try LlamaModel(ggufPath: tinyLlamaDirectory + "/tied.q8_0.gguf")
         let tokens = (0..<50).map { ($0 * 13 + 5) % 128 }

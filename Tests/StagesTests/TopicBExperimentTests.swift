@@ -52,6 +52,29 @@ struct TopicBExperimentTests {
         #expect(abs(trie.separator - p) / p < 1e-4)
     }
 
+    /// NumberTrie.stats (Float exponentials, Double sums) against the same quantities in Double.
+    @Test func numberTrieStatsMatchFloat64() {
+        let count = 1003  // not a multiple of the 4 lanes
+        let logits: [Float] = (0..<count).map { i in
+            let x = Double(i)
+            let value: Double = Foundation.sin(x * 12.9898) * 9 + Foundation.cos(x * 0.37) * 4
+            return Float(value)
+        }
+        let nonDigit: [Float] = (0..<count).map { $0 % 7 == 3 ? 0 : 1 }
+        let tokens = [0, 3, 500, 1002]
+        let (next, end) = logits.withUnsafeBufferPointer { NumberTrie.stats($0.baseAddress!, tokens, nonDigit: nonDigit) }
+        let top = Double(logits.max()!)
+        let exps: [Double] = logits.map { Foundation.exp(Double($0) - top) }
+        let z: Double = exps.reduce(0, +)
+        var kept = 0.0
+        for i in 0..<count { kept += exps[i] * Double(nonDigit[i]) }
+        let expectedEnd = kept / z
+        #expect(abs(end - expectedEnd) / expectedEnd < 1e-6)
+        for token in tokens {
+            #expect(abs(next[token]! - exps[token] / z) / (exps[token] / z) < 1e-6, "token \(token)")
+        }
+    }
+
     @Test func numberTrieWithoutSeparator() throws {
         let model = try LlamaModel(ggufPath: Self.ggufPath)
         let prompt = [1, 50, 51, 52]
@@ -156,5 +179,6 @@ struct TopicBExperimentTests {
         }
         #expect(NumberProbabilities.code.files.keys.contains("Sources/Stages/LLM/Model/LlamaForward.swift"))
         #expect(NumberProbabilities.code.files.keys.contains("Sources/Stages/LLM/Experiments/NumberTrie.swift"))
+        #expect(NumberProbabilities.code.files.keys.contains("Sources/Stages/LLM/Model/PrefixForks.swift"))
     }
 }

@@ -6,9 +6,10 @@ import Foundation
 ///
 /// The general definition: P(n) = P(separator) · Π P(token_i | prompt, separator, tokens before i)
 /// · P(next token does not start with a digit | all of n's tokens), n written without leading zeros.
-/// The tokenizations form a trie; the prompt is run once, its cache forked for every trie node, and
-/// each trie level runs as batched steps of at most `chunk` nodes (SmolLM2: 10, then 90 two-digit
-/// prefixes, then 900 three-digit numbers; Llama 3: 1000 one-token numbers), not 1000 full passes.
+/// The tokenizations form a trie; the prompt is run once, every trie node continues it (PrefixForks:
+/// the prompt's keys and values shared, each node's own kept), and the nodes run as batched passes
+/// of at most `chunk` nodes, parents before children (SmolLM2: 10 digits, 90 two-digit prefixes and
+/// 900 three-digit numbers in one pass; Llama 3: 1000 one-token numbers), not 1000 full passes.
 public enum NumberTrie {
     /// What `probabilities` needs to know of the vocabulary.
     public struct Vocabulary: Sendable {
@@ -58,16 +59,34 @@ public enum NumberTrie {
         return nodes
     }
 
-    /// From one position's logits: P(each token of `tokens`) and P(the next token does not start with a digit).
-    static func stats(_ logits: UnsafePointer<Float>, _ tokens: [Int], _ startsWithDigit: [Bool]) -> (next: [Int: Double], end: Double) {
-        let n = startsWithDigit.count
-        var m = -Float.infinity
-        for i in 0..<n { m = max(m, logits[i]) }
-        var z = 0.0, nonDigit = 0.0
-        for i in 0..<n {
-            let e = Foundation.exp(Double(logits[i] - m))
+    /// From one position's logits: P(each token of `tokens`) and P(the next token does not start with a
+    /// digit). The normalizer sums, in Double, exponentials taken in Float by vectorExp (2 ulp): a
+    /// thousand nodes of 49152 logits each made libm's exp a third of the stage; `nonDigit` holds 1 for
+    /// the tokens that do not start with a digit, 0 for the others.
+    static func stats(_ logits: UnsafePointer<Float>, _ tokens: [Int], nonDigit mask: [Float]) -> (next: [Int: Double], end: Double) {
+        let n = mask.count
+        var top4 = SIMD4<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 4 <= n { top4 = lanewiseMax(top4, load4(logits + i)); i += 4 }
+        var m = top4.max()
+        while i < n { m = max(m, logits[i]); i += 1 }
+        var z4 = SIMD4<Double>.zero, nonDigit4 = SIMD4<Double>.zero
+        i = 0
+        mask.withUnsafeBufferPointer { mask in
+            let mask = mask.baseAddress!
+            while i + 4 <= n {
+                let e = vectorExp(load4(logits + i) - m)
+                z4 += SIMD4<Double>(e)
+                nonDigit4 += SIMD4<Double>(e * load4(mask + i))
+                i += 4
+            }
+        }
+        var z = z4.sum(), nonDigit = nonDigit4.sum()
+        while i < n {
+            let e = Double(scalarExp(logits[i] - m))
             z += e
-            if !startsWithDigit[i] { nonDigit += e }
+            nonDigit += e * Double(mask[i])
+            i += 1
         }
         var next: [Int: Double] = [:]
         for token in tokens { next[token] = Foundation.exp(Double(logits[token] - m)) / z }
@@ -76,7 +95,7 @@ public enum NumberTrie {
 
     /// P(n) for n in 0..<1000 after `prompt` then `separator` (e.g. the token of " "), and P(separator).
     public static func probabilities(_ model: LlamaModel, prompt: [Int], separator: [Int], vocabulary: Vocabulary,
-                                     threads: Int = 2, chunk: Int = 100, progress: (Int) -> Void = { _ in },
+                                     threads: Int = 2, chunk: Int = 1000, progress: (Int) -> Void = { _ in },
                                      cancelled: () -> Bool = { false }) throws
         -> (numbers: [Double], separator: Double, root: TokenDistribution) {
         precondition(vocabulary.startsWithDigit.count == model.config.vocabularySize,
@@ -90,39 +109,51 @@ public enum NumberTrie {
         }
         let rootDistribution = TokenDistribution(logits: logits)
         let nodes = trie(vocabulary.numbers)
-        // Per node of the current level that has children: its cache and P(each child's token).
-        var caches: [Int: KVCache] = [0: cache]
-        var next: [Int: [Int: Double]] = [0: logits.withUnsafeBufferPointer {
-            stats($0.baseAddress!, Array(nodes[0].children.keys), vocabulary.startsWithDigit).next
-        }]
+        let nonDigit = vocabulary.startsWithDigit.map { $0 ? Float(0) : 1 }
+        // The prompt and separator's keys and values, shared by every node (see PrefixForks).
+        let forks = PrefixForks(model: model, prompt: cache)
+        // Every node but the root, parents before children: level by level, children by token id under
+        // each parent. A node's keys and values exist within its own pass before attention needs them,
+        // so the whole trie runs as one batched pass (one packing of each weight matrix, not one per level).
+        var order: [Int] = [], level = [0]
+        while !level.isEmpty {
+            let children = level.flatMap { parent in nodes[parent].children.keys.sorted().map { nodes[parent].children[$0]! } }
+            order += children
+            level = children.filter { !nodes[$0].children.isEmpty }
+        }
+        var forkOf = [Int](repeating: PrefixForks.prompt, count: nodes.count)
+        // Per node: P(each child's token) and P(the next token does not start with a digit).
+        var stat = [(next: [Int: Double], end: Double)](repeating: ([:], 0), count: nodes.count)
+        stat[0] = logits.withUnsafeBufferPointer { stats($0.baseAddress!, Array(nodes[0].children.keys), nonDigit: nonDigit) }
+        for start in stride(from: 0, to: order.count, by: chunk) {
+            if cancelled() { throw CancellationError() }
+            let batch = Array(order[start..<min(start + chunk, order.count)])
+            for (i, node) in batch.enumerated() { forkOf[node] = forks.nodeCount + i }  // step numbers its nodes in order
+            _ = try forks.step(batch.map { nodes[$0].token }, after: batch.map { forkOf[nodes[$0].parent] },
+                               threads: threads) { first, rows in
+                // Rows split between the workers (each row's stats alone, so the same values whatever the split):
+                // single-threaded, the other core would idle between the unembedding GEMMs.
+                var slice = [(next: [Int: Double], end: Double)](repeating: ([:], 0), count: rows.shape[0])
+                slice.withUnsafeMutableBufferPointer { out in
+                    nonisolated(unsafe) let out = out
+                    let lanes = max(1, threads)
+                    DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+                        for i in stride(from: lane, to: out.count, by: lanes) {
+                            let node = batch[first + i]
+                            out[i] = stats(rows.pointer + i * rows.shape[1], Array(nodes[node].children.keys), nonDigit: nonDigit)
+                        }
+                    }
+                }
+                for (i, value) in slice.enumerated() { stat[batch[first + i]] = value }
+            }
+            progress(start + batch.count)
+        }
         var reach = [Double](repeating: 0, count: nodes.count)  // P(the node's tokens | prompt, separator)
         reach[0] = 1
         var result = [Double](repeating: 0, count: 1000)
-        var level = [0], done = 0
-        while !level.isEmpty {
-            // Children in a fixed order (by token id under each parent), so chunks and results are deterministic.
-            let children = level.flatMap { parent in nodes[parent].children.keys.sorted().map { nodes[parent].children[$0]! } }
-            var nextCaches: [Int: KVCache] = [:], nextNext: [Int: [Int: Double]] = [:]
-            for start in stride(from: 0, to: children.count, by: chunk) {
-                if cancelled() { throw CancellationError() }
-                let batch = Array(children[start..<min(start + chunk, children.count)])
-                var batchCaches = batch.map { caches[nodes[$0].parent]! }
-                let out = try model.step(batch.map { nodes[$0].token }, caches: &batchCaches, threads: threads)
-                for (i, node) in batch.enumerated() {
-                    let stat = stats(out.pointer + i * out.shape[1], Array(nodes[node].children.keys), vocabulary.startsWithDigit)
-                    reach[node] = reach[nodes[node].parent] * next[nodes[node].parent]![nodes[node].token]!
-                    for n in nodes[node].ends { result[n] = reach[node] * stat.end }
-                    if !nodes[node].children.isEmpty {
-                        nextCaches[node] = batchCaches[i]
-                        nextNext[node] = stat.next
-                    }
-                }
-                done += batch.count
-                progress(done)
-            }
-            caches = nextCaches
-            next = nextNext
-            level = children.filter { !nodes[$0].children.isEmpty }
+        for node in order {
+            reach[node] = reach[nodes[node].parent] * stat[nodes[node].parent].next[nodes[node].token]!
+            for n in nodes[node].ends { result[n] = reach[node] * stat[node].end }
         }
         return (result.map { $0 * separatorProbability }, separatorProbability, rootDistribution)
     }
