@@ -19,13 +19,12 @@ struct PushCommand: ParsableCommand {
             let store = try session.openStore()
             let cache = try RemoteOptions.cache(try remoteOptions.required(), store: store, push: true, verb: "pushed")
             let plan = try Planner.plan(session.pipeline, targets: targets, index: store)
-            var pushed = 0
-            for step in plan.steps {
-                if case let .cached(record) = step.decision {
-                    try cache.push(record)
-                    pushed += 1
-                }
+            let records = plan.steps.compactMap { step -> ActionRecord? in
+                if case let .cached(record) = step.decision { return record } else { return nil }
             }
+            // One call: the blobs of all stages share the transfers in flight.
+            try cache.push(records)
+            let pushed = records.count
             FileHandle.standardError.write(Data("pipe: remote: \(cache.progress!.summary)\n".utf8))
             print("pushed \(pushed) results to \(cache.remote.location)")
             // The runs of each target go with its results, for `pipe runs TARGET --remote`.

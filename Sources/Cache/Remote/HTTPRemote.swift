@@ -41,7 +41,7 @@ public final class HTTPRemote: Remote, @unchecked Sendable {
     }
 
     public func get(_ namespace: RemoteNamespace, _ name: String) throws -> Data? {
-        let (status, data) = try send("GET", url(namespace, name), body: nil)
+        let (status, data) = try send("GET", url(namespace, name), body: .none, into: .memory)
         switch status {
         case 200: return data
         case 404: return nil
@@ -50,7 +50,7 @@ public final class HTTPRemote: Remote, @unchecked Sendable {
     }
 
     public func has(_ namespace: RemoteNamespace, _ name: String) throws -> Bool {
-        let (status, _) = try send("HEAD", url(namespace, name), body: nil)
+        let (status, _) = try send("HEAD", url(namespace, name), body: .none, into: .memory)
         switch status {
         case 200: return true
         case 404: return false
@@ -59,7 +59,29 @@ public final class HTTPRemote: Remote, @unchecked Sendable {
     }
 
     public func put(_ namespace: RemoteNamespace, _ name: String, _ data: Data) throws {
-        let (status, _) = try send("PUT", url(namespace, name), body: data)
+        let (status, _) = try send("PUT", url(namespace, name), body: .data(data), into: .memory)
+        guard (200..<300).contains(status) else {
+            throw RemoteError.httpStatus(url: display(namespace, name), status: status, attempts: 1)
+        }
+    }
+
+    /// A download task: the body goes to a temp file as it arrives and is renamed over `file`
+    /// once complete, so a retry after a lost connection starts afresh and `file` never holds
+    /// a mix of two attempts.
+    public func download(_ namespace: RemoteNamespace, _ name: String, to file: URL) throws -> Bool {
+        let (status, _) = try send("GET", url(namespace, name), body: .none, into: .file(file))
+        switch status {
+        case 200: return true
+        case 404: return false
+        default: throw RemoteError.httpStatus(url: display(namespace, name), status: status, attempts: 1)
+        }
+    }
+
+    /// An upload task reading `file` as it sends. The server stores the body only once it has
+    /// all of it (nginx writes a PUT to a temp file and renames it; bazel-remote checks the
+    /// hash), so a lost connection leaves no entry, and the retry sends the file again.
+    public func upload(_ namespace: RemoteNamespace, _ name: String, from file: URL) throws {
+        let (status, _) = try send("PUT", url(namespace, name), body: .file(file), into: .memory)
         guard (200..<300).contains(status) else {
             throw RemoteError.httpStatus(url: display(namespace, name), status: status, attempts: 1)
         }
@@ -69,8 +91,21 @@ public final class HTTPRemote: Remote, @unchecked Sendable {
         "\(location)/\(namespace.rawValue)/\(name)"
     }
 
+    /// What a request sends.
+    private enum Body {
+        case none
+        case data(Data)
+        case file(URL)
+    }
+
+    /// Where a response's body goes: returned in memory, or into a file (then not returned).
+    private enum Destination {
+        case memory
+        case file(URL)
+    }
+
     /// One request, retried on 5xx and connection errors; returns the final status and body.
-    private func send(_ method: String, _ url: URL, body: Data?) throws -> (Int, Data) {
+    private func send(_ method: String, _ url: URL, body: Body, into destination: Destination) throws -> (Int, Data) {
         let shown = RemoteCredentials.redacted(url)
         var lastReason = ""
         var lastStatus = 0
@@ -83,11 +118,15 @@ public final class HTTPRemote: Remote, @unchecked Sendable {
             var request = URLRequest(url: url)
             request.httpMethod = method
             if let header = credentials?.header { request.setValue(header, forHTTPHeaderField: "Authorization") }
-            if let body {
-                request.httpBody = body
+            switch body {
+            case .none: break
+            case let .data(data):
+                request.httpBody = data
+                request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
+            case .file:
                 request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
             }
-            switch exchange(request) {
+            switch exchange(request, body: body, into: destination) {
             case let .success((status, data)):
                 if (500..<600).contains(status) {
                     lastStatus = status
@@ -103,22 +142,54 @@ public final class HTTPRemote: Remote, @unchecked Sendable {
         throw RemoteError.unreachable(url: shown, reason: lastReason, attempts: attempts)
     }
 
-    private func exchange(_ request: URLRequest) -> Result<(Int, Data), Error> {
+    /// One attempt. Uploads from a file and downloads to one use URLSession's file tasks,
+    /// which move the body through the disk in pieces (memory does not grow with its size);
+    /// data tasks would hold it whole, and a data delegate gets pieces with no back-pressure.
+    private func exchange(_ request: URLRequest, body: Body, into destination: Destination) -> Result<(Int, Data), Error> {
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var result: Result<(Int, Data), Error> = .failure(URLError(.unknown))
-        let task = session.dataTask(with: request) { data, response, error in
-            if let error {
-                result = .failure(error)
-            } else if let http = response as? HTTPURLResponse {
-                result = .success((http.statusCode, data ?? Data()))
-            } else {
-                result = .failure(URLError(.badServerResponse))
+        let task: URLSessionTask
+        switch (body, destination) {
+        case let (.file(source), _):
+            task = session.uploadTask(with: request, fromFile: source) { data, response, error in
+                result = Self.outcome(response, error, data)
+                done.signal()
             }
-            done.signal()
+        case let (_, .file(target)):
+            task = session.downloadTask(with: request) { location, response, error in
+                result = Self.outcome(response, error, nil)
+                if case .success((200, _)) = result, let location {
+                    // The task's file is the whole body: put it in place (same file system
+                    // here: a rename; else a copy), or fail this attempt.
+                    do { try Self.replace(target, with: location) } catch { result = .failure(error) }
+                } else if let location {
+                    try? FileManager.default.removeItem(at: location)
+                }
+                done.signal()
+            }
+        default:
+            task = session.dataTask(with: request) { data, response, error in
+                result = Self.outcome(response, error, data)
+                done.signal()
+            }
         }
         task.resume()
         done.wait()
         return result
+    }
+
+    private static func outcome(_ response: URLResponse?, _ error: Error?, _ data: Data?) -> Result<(Int, Data), Error> {
+        if let error { return .failure(error) }
+        guard let http = response as? HTTPURLResponse else { return .failure(URLError(.badServerResponse)) }
+        return .success((http.statusCode, data ?? Data()))
+    }
+
+    /// Moves the file at `source` over `target` (a rename, or a copy across file systems).
+    private static func replace(_ target: URL, with source: URL) throws {
+        if rename(source.path, target.path) == 0 { return }
+        guard errno == EXDEV else { throw StoreError.io(operation: "rename \(source.path) to", path: target.path, errno: errno) }
+        _ = try? FileManager.default.removeItem(at: target)
+        try FileManager.default.moveItem(at: source, to: target)
     }
 
     private static func reason(_ error: Error) -> String {
