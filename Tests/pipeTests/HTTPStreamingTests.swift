@@ -93,6 +93,21 @@ struct HTTPStreamingTests {
         #expect(try !remote.download(.cas, String(repeating: "0", count: 64), to: back))
     }
 
+    /// A download whose connection drops halfway resumes where it stopped (Range) on the retry,
+    /// and the file ends up holding the whole entry once.
+    @Test func downloadCutOffHalfwayResumesWithARange() throws {
+        let body = Self.large.prefix(3 << 20)
+        let server = try CuttingServer(body: Data(body))
+        let remote = HTTPRemote(base: URL(string: "http://127.0.0.1:\(server.port)")!, attempts: 3, credentials: nil)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pipe-resume-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: file) }
+        #expect(try remote.download(.cas, "entry", to: file))
+        #expect(try Data(contentsOf: file) == body)
+        let heads = server.finish()
+        #expect(heads.count == 2)
+        #expect(heads.last?.lowercased().contains("range: bytes=\(body.count / 2)-") == true, "\(heads)")
+    }
+
     /// Sends a PUT's head announcing `length` bytes and only `sending` of them, then closes,
     /// and waits until the server has seen the connection end.
     private static func sendPartialPut(port: Int, path: String, length: Int, sending body: Data) throws {
@@ -122,5 +137,73 @@ struct HTTPStreamingTests {
         // nginx answers (400) or just closes once it sees the body cut short: read to the end.
         var buffer = [UInt8](repeating: 0, count: 4096)
         while recv(fd, &buffer, buffer.count, 0) > 0 {}
+    }
+}
+
+/// A one-entry HTTP server on 127.0.0.1 for two requests: it cuts the first answer off after
+/// half the body, then answers a Range request with the rest (206).
+private final class CuttingServer: @unchecked Sendable {
+    let port: Int
+    private let listener: Int32
+    private let body: Data
+    private var heads: [String] = []
+    private let done = DispatchSemaphore(value: 0)
+
+    init(body: Data) throws {
+        self.body = body
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.listener = listener
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
+                guard bind(listener, pointer, length) == 0, listen(listener, 4) == 0 else { return -1 }
+                return getsockname(listener, pointer, &length)
+            }
+        }
+        guard bound == 0 else { throw POSIXError(.EADDRNOTAVAIL) }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        Thread { [self] in serve() }.start()
+    }
+
+    /// Waits for both requests; returns their heads.
+    func finish() -> [String] {
+        done.wait()
+        close(listener)
+        return heads
+    }
+
+    private func serve() {
+        defer { done.signal() }
+        for attempt in 0..<2 {
+            let connection = accept(listener, nil, nil)
+            guard connection >= 0 else { return }
+            defer { close(connection) }
+            var head = Data()
+            var byte: UInt8 = 0
+            while !head.reversed().starts(with: Data("\n\r\n\r".utf8)), recv(connection, &byte, 1, 0) == 1 { head.append(byte) }
+            let text = String(decoding: head, as: UTF8.self)
+            heads.append(text)
+            let half = body.count / 2
+            let answer: Data
+            if attempt == 0 {
+                answer = Data("HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body.prefix(half)
+            } else {
+                let start = text.lowercased().contains("range: bytes=\(half)-") ? half : 0
+                let status = start > 0 ? "206 Partial Content\r\nContent-Range: bytes \(start)-\(body.count - 1)/\(body.count)" : "200 OK"
+                answer = Data("HTTP/1.1 \(status)\r\nContent-Length: \(body.count - start)\r\nConnection: close\r\n\r\n".utf8)
+                    + body.suffix(from: body.startIndex + start)
+            }
+            answer.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = send(connection, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                    if n <= 0 { return }
+                    offset += n
+                }
+            }
+        }
     }
 }

@@ -63,6 +63,34 @@ public final class RemoteCache: @unchecked Sendable {
         return record
     }
 
+    /// The result of `key` as the remote has it, nothing fetched yet: nil when the remote has
+    /// no entry or lacks any blob it names. For planning a closure first and fetching all its
+    /// blobs at once afterwards (`pull(_:)`).
+    public func remoteResult(key: Digest) throws -> ActionRecord? {
+        try reachable {
+            guard let data = try remote.get(.ac, key.hex) else { return nil }
+            let record = try RemoteAction.decode(data, key: key, source: "\(remote.location)/ac/\(key.hex)")
+            let missing = Array(Set(record.blobs.filter { !store.contains($0) }))
+            let present = try Self.concurrently(missing, limit: concurrency) { [self] in try remote.has(.cas, $0.hex) }
+            return present.allSatisfy { $0 } ? record : nil
+        }
+    }
+
+    /// Copies `records` (from `remoteResult`) into the local store: their blobs first, at most
+    /// `concurrency` at once across all of them, then each record whose blobs all arrived.
+    /// Returns the records stored; one missing from it lost a blob on the remote meanwhile.
+    public func pull(_ records: [ActionRecord]) throws -> [ActionRecord] {
+        try reachable {
+            var seen = Set<Digest>()
+            let missing = records.flatMap(\.blobs).filter { !store.contains($0) && seen.insert($0).inserted }
+            let arrived = try Self.concurrently(missing, limit: concurrency) { [self] in try pullBlob($0) }
+            let lost = Set(zip(missing, arrived).filter { !$0.1 }.map(\.0))
+            let complete = records.filter { Set($0.blobs).isDisjoint(with: lost) }
+            for record in complete { try store.record(record) }
+            return complete
+        }
+    }
+
     /// Downloads blob `digest` through a temp file into the store, checked against its name
     /// in the pass that compresses it, so memory does not grow with its size and wrong bytes
     /// are never stored. False if the remote lacks it.
