@@ -41,7 +41,9 @@ def main():
     args = parser.parse_args()
 
     build = [os.path.join(ROOT, "scripts", "swiftpm"), "build", "--product", "ToyPipe", "-c", args.config]
-    subprocess.run(build, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    built = subprocess.run(build, cwd=ROOT, capture_output=True, text=True)
+    if built.returncode != 0:
+        sys.exit(f"{' '.join(build)} failed:\n{built.stderr}{built.stdout}")
     toy = os.path.join(ROOT, ".build", args.config, "ToyPipe")
     work = tempfile.mkdtemp(prefix="pipe-bench-transfer-", dir=os.environ.get("BENCH_DIR"))
     server = os.path.join(work, "nginx")
