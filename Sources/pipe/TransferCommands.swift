@@ -19,13 +19,12 @@ struct PushCommand: ParsableCommand {
             let store = try session.openStore()
             let cache = try RemoteOptions.cache(try remoteOptions.required(), store: store, push: true, verb: "pushed")
             let plan = try Planner.plan(session.pipeline, targets: targets, index: store)
-            var pushed = 0
-            for step in plan.steps {
-                if case let .cached(record) = step.decision {
-                    try cache.push(record)
-                    pushed += 1
-                }
+            let records = plan.steps.compactMap { step -> ActionRecord? in
+                if case let .cached(record) = step.decision { return record } else { return nil }
             }
+            // One call: the blobs of all stages share the transfers in flight.
+            try cache.push(records)
+            let pushed = records.count
             FileHandle.standardError.write(Data("pipe: remote: \(cache.progress!.summary)\n".utf8))
             print("pushed \(pushed) results to \(cache.remote.location)")
             // The runs of each target go with its results, for `pipe runs TARGET --remote`.
@@ -53,28 +52,46 @@ struct PullCommand: ParsableCommand {
             let session = try Session(global)
             let store = try session.openStore()
             let cache = try RemoteOptions.cache(try remoteOptions.required(), store: store, push: false, verb: "pulled")
-            // Keys depend on upstream outputs: planning through an index that pulls on a
-            // local miss walks the closure in order, fetching each stage before its consumers.
-            let plan = try Planner.plan(session.pipeline, targets: targets, index: PullingIndex(store: store, cache: cache))
+            // Keys depend on upstream outputs' digests, which the remote's /ac/ entries name:
+            // planning through an index that reads them on a local miss walks the closure in
+            // order; then all the blobs it needs come down together, several at once.
+            let index = PullingIndex(store: store, cache: cache)
+            let plan = try Planner.plan(session.pipeline, targets: targets, index: index)
+            let stored = Set(try cache.pull(index.found.records).map(\.key))
+            var lost: [String] = []
             for step in plan.steps {
-                if case .cached = step.decision, let key = step.key { try store.setHead(stage: step.stage.name, key: key) }
+                guard case .cached = step.decision, let key = step.key else { continue }
+                if try store.action(for: key) == nil && !stored.contains(key) { lost.append(step.stage.name); continue }
+                try store.setHead(stage: step.stage.name, key: key)
             }
             FileHandle.standardError.write(Data("pipe: remote: \(cache.progress!.summary)\n".utf8))
-            let missing = plan.toRun.map(\.stage.name)
+            let missing = plan.toRun.map(\.stage.name) + lost
             print("\(plan.steps.count - missing.count) of \(plan.steps.count) results present locally"
                   + (missing.isEmpty ? "" : "; not on the remote: \(missing.joined(separator: ", "))"))
         }
     }
 }
 
-/// A store that pulls from a remote on a local miss: how `pipe pull` plans.
+/// A store that looks on a remote on a local miss: how `pipe pull` plans. The results it
+/// finds there are only read (their blobs fetched after planning, all at once): `found`.
 struct PullingIndex: ResultIndex {
     let store: ArtifactStore
     let cache: RemoteCache
+    let found = FoundResults()
+
+    /// The remote results planning used, in the order it asked for them.
+    final class FoundResults {
+        var records: [ActionRecord] = []
+        var byKey: [Digest: ActionRecord] = [:]
+    }
 
     func action(for key: Digest) throws -> ActionRecord? {
         if let local = try store.action(for: key) { return local }
-        return try cache.pull(key: key)
+        if let remote = found.byKey[key] { return remote }
+        guard let remote = try cache.remoteResult(key: key) else { return nil }
+        found.records.append(remote)
+        found.byKey[key] = remote
+        return remote
     }
     func heads() throws -> [String: Digest] { try store.heads() }
     func lastAction(ofStage stage: String) throws -> ActionRecord? { try store.lastAction(ofStage: stage) }

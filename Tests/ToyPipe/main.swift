@@ -137,7 +137,18 @@ PipeMain.run { p in
 
     defineCommandStages(p)
     defineWideCommands(p)
+    try defineHugeStage(p)
     try defineSweepStages(p)
+}
+
+/// `huge`: one output of `--set huge.mb=N` MB of base64 noise (random, yet compressible by a
+/// quarter), written by a command so no process holds it in memory: for transfer benchmarks
+/// (scripts/bench_transfer.py).
+func defineHugeStage(_ p: PipelineBuilder) throws {
+    let megabytes = try p.config.int("huge.mb", 1, "MB in the `huge` target's one output")
+    let make = p.command("huge", ["sh", "-c", "base64 -w 0 /dev/urandom | head -c \(megabytes)M > huge.bin"],
+                         outputs: ["huge.bin"])
+    p.target("huge", make, summary: "one large output, for transfer benchmarks")
 }
 
 /// `sweep`: a target for `pipe sweep` tests. `sweep.data` depends on sweep.a alone, `sweep.shared`

@@ -69,4 +69,14 @@ struct BundleRemote: Remote {
     func put(_ namespace: RemoteNamespace, _ name: String, _ data: Data) throws {
         throw RemoteError.io(path: location, reason: "a bundle is read-only")
     }
+    func download(_ namespace: RemoteNamespace, _ name: String, to file: URL) throws -> Bool {
+        guard let data = try get(namespace, name) else { return false }
+        do { try data.write(to: file) } catch {
+            throw RemoteError.io(path: file.path, reason: "cannot write (\(error.localizedDescription))")
+        }
+        return true
+    }
+    func upload(_ namespace: RemoteNamespace, _ name: String, from file: URL) throws {
+        throw RemoteError.io(path: location, reason: "a bundle is read-only")
+    }
 }

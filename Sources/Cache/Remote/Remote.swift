@@ -29,4 +29,12 @@ public protocol Remote: Sendable {
     func has(_ namespace: RemoteNamespace, _ name: String) throws -> Bool
     /// Stores the entry whole: readers see either nothing or all of `data`.
     func put(_ namespace: RemoteNamespace, _ name: String, _ data: Data) throws
+    /// Writes the entry's bytes into the file at `file` (created or emptied first) in memory
+    /// independent of their size; false, with the file's content unspecified, if the remote
+    /// does not have it. A retried attempt restarts or resumes cleanly: the file ends up
+    /// holding exactly the entry's bytes.
+    func download(_ namespace: RemoteNamespace, _ name: String, to file: URL) throws -> Bool
+    /// Stores the bytes of the file at `file` as the entry, streamed, and whole: readers see
+    /// either nothing or all of it, even if the upload is interrupted.
+    func upload(_ namespace: RemoteNamespace, _ name: String, from file: URL) throws
 }

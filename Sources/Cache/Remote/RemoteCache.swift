@@ -55,40 +55,92 @@ public final class RemoteCache: @unchecked Sendable {
         guard let data = try remote.get(.ac, key.hex) else { return nil }
         let record = try RemoteAction.decode(data, key: key, source: "\(remote.location)/ac/\(key.hex)")
         let missing = record.blobs.filter { !store.contains($0) }
-        let complete = try Self.concurrently(Array(Set(missing)), limit: concurrency) { [self] digest -> Bool in
-            guard let bytes = try remote.get(.cas, digest.hex) else { return false }
-            let actual = Digest.of(bytes)
-            guard actual == digest else {
-                lock.withLock { _ = corruptOnRemote.insert(digest) }
-                throw RemoteError.digestMismatch(url: "\(remote.location)/cas/\(digest.hex)", expected: digest, actual: actual)
-            }
-            try store.put(bytes)
-            progress?.add(bytes: bytes.count)
-            return true
+        let complete = try Self.concurrently(Array(Set(missing)), limit: concurrency) { [self] digest in
+            try pullBlob(digest)
         }
         guard complete.allSatisfy({ $0 }) else { return nil }
         try store.record(record)
         return record
     }
 
+    /// The result of `key` as the remote has it, nothing fetched yet: nil when the remote has
+    /// no entry or lacks any blob it names. For planning a closure first and fetching all its
+    /// blobs at once afterwards (`pull(_:)`).
+    public func remoteResult(key: Digest) throws -> ActionRecord? {
+        try reachable {
+            guard let data = try remote.get(.ac, key.hex) else { return nil }
+            let record = try RemoteAction.decode(data, key: key, source: "\(remote.location)/ac/\(key.hex)")
+            let missing = Array(Set(record.blobs.filter { !store.contains($0) }))
+            let present = try Self.concurrently(missing, limit: concurrency) { [self] in try remote.has(.cas, $0.hex) }
+            return present.allSatisfy { $0 } ? record : nil
+        }
+    }
+
+    /// Copies `records` (from `remoteResult`) into the local store: their blobs first, at most
+    /// `concurrency` at once across all of them, then each record whose blobs all arrived.
+    /// Returns the records stored; one missing from it lost a blob on the remote meanwhile.
+    public func pull(_ records: [ActionRecord]) throws -> [ActionRecord] {
+        try reachable {
+            var seen = Set<Digest>()
+            let missing = records.flatMap(\.blobs).filter { !store.contains($0) && seen.insert($0).inserted }
+            let arrived = try Self.concurrently(missing, limit: concurrency) { [self] in try pullBlob($0) }
+            let lost = Set(zip(missing, arrived).filter { !$0.1 }.map(\.0))
+            let complete = records.filter { Set($0.blobs).isDisjoint(with: lost) }
+            for record in complete { try store.record(record) }
+            return complete
+        }
+    }
+
+    /// Downloads blob `digest` through a temp file into the store, checked against its name
+    /// in the pass that compresses it, so memory does not grow with its size and wrong bytes
+    /// are never stored. False if the remote lacks it.
+    private func pullBlob(_ digest: Digest) throws -> Bool {
+        let temp = try store.transferFile()
+        defer { temp.discard() }
+        let file = URL(fileURLWithPath: temp.path)
+        guard try remote.download(.cas, digest.hex, to: file) else { return false }
+        let actual = try store.put(fileAt: file, ifDigestIs: digest)
+        guard actual == digest else {
+            lock.withLock { _ = corruptOnRemote.insert(digest) }
+            throw RemoteError.digestMismatch(url: "\(remote.location)/cas/\(digest.hex)", expected: digest, actual: actual)
+        }
+        progress?.add(bytes: Int((try? POSIX.fileStatus(temp.path))??.st_size ?? 0))
+        return true
+    }
+
     /// Uploads the blobs of `record` the remote lacks, then its /ac/ entry. Returns the bytes sent.
     @discardableResult
     public func push(_ record: ActionRecord) throws -> Int64 {
-        try reachable { try pushReachable(record) }
+        try push([record])
     }
 
-    private func pushReachable(_ record: ActionRecord) throws -> Int64 {
-        let sent = try Self.concurrently(Array(Set(record.blobs)), limit: concurrency) { [self] digest -> Int64 in
-            let knownBad = lock.withLock { corruptOnRemote.contains(digest) }
-            if !knownBad, try remote.has(.cas, digest.hex) { return 0 }
-            let bytes = try store.get(digest)
-            try remote.put(.cas, digest.hex, bytes)
-            lock.withLock { _ = corruptOnRemote.remove(digest) }
-            progress?.add(bytes: bytes.count)
-            return Int64(bytes.count)
-        }
-        try remote.put(.ac, record.key.hex, RemoteAction.encode(record))
+    /// Uploads the blobs of all `records` the remote lacks, `concurrency` at once across stages,
+    /// then their /ac/ entries in order. Returns the bytes sent.
+    @discardableResult
+    public func push(_ records: [ActionRecord]) throws -> Int64 {
+        try reachable { try pushReachable(records) }
+    }
+
+    private func pushReachable(_ records: [ActionRecord]) throws -> Int64 {
+        var seen = Set<Digest>()
+        let blobs = records.flatMap(\.blobs).filter { seen.insert($0).inserted }
+        let sent = try Self.concurrently(blobs, limit: concurrency) { [self] digest in try pushBlob(digest) }
+        for record in records { try remote.put(.ac, record.key.hex, RemoteAction.encode(record)) }
         return sent.reduce(0, +)
+    }
+
+    /// Uploads blob `digest` unless the remote has it: decoded (and checked) into a temp file
+    /// first, then streamed from there. Returns the bytes sent.
+    private func pushBlob(_ digest: Digest) throws -> Int64 {
+        let knownBad = lock.withLock { corruptOnRemote.contains(digest) }
+        if !knownBad, try remote.has(.cas, digest.hex) { return 0 }
+        let temp = try store.transferFile()
+        defer { temp.discard() }
+        let size = try store.get(digest, into: temp)
+        try remote.upload(.cas, digest.hex, from: URL(fileURLWithPath: temp.path))
+        lock.withLock { _ = corruptOnRemote.remove(digest) }
+        progress?.add(bytes: Int(size))
+        return size
     }
 
     /// Runs `body` on every item with at most `limit` at once; rethrows the first error after

@@ -26,6 +26,17 @@ extension ArtifactStore {
     /// returns its SHA-256. Throws `fileChangedWhileStoring` if its size changes meanwhile.
     @discardableResult
     public func put(fileAt url: URL) throws -> Digest {
+        try put(fileAt: url, accepting: { _ in true })
+    }
+
+    /// As `put(fileAt:)`, but the blob enters the store only if its bytes hash to `expected`
+    /// (a download checked in the same pass that compresses it); returns the actual digest,
+    /// so a caller sees the mismatch, and nothing was stored then.
+    func put(fileAt url: URL, ifDigestIs expected: Digest) throws -> Digest {
+        try put(fileAt: url, accepting: { $0 == expected })
+    }
+
+    private func put(fileAt url: URL, accepting accept: (Digest) -> Bool) throws -> Digest {
         let path = url.path
         let fd = try POSIX.openFile(path, O_RDONLY)
         defer { close(fd) }
@@ -44,6 +55,10 @@ extension ArtifactStore {
         guard total == size else { throw StoreError.fileChangedWhileStoring(path: path) }
         try compress(UnsafeRawBufferPointer(start: nil, count: 0), end: true, with: compressor, into: temp)
         let digest = hasher.finalize()
+        guard accept(digest) else {
+            temp.discard()
+            return digest
+        }
         if try indexIfPresent(digest, originalSize: size) {
             temp.discard()
         } else {
@@ -134,6 +149,24 @@ extension ArtifactStore {
             try file.decode(expecting: digest, contentSize: try file.contentSize()) { try temp.write($0) }
             // Not fsynced: a restored copy that a crash loses can be restored again.
             try temp.publish(to: destination.path, durable: false)
+        }
+    }
+
+    /// A new, locked file in the store's tmp/ for a blob on its way to or from a remote: gc
+    /// leaves it alone while it is held, and sweeps it if its process dies.
+    func transferFile() throws -> TempFile {
+        try TempFile(directory: layout.tmp, prefix: "transfer-", mode: 0o600)
+    }
+
+    /// Appends blob `digest`'s bytes to `temp` in one streaming pass and returns their count;
+    /// throws (as `get(_:)`) before the caller can use a byte that did not check out. For
+    /// uploads: the temp file stays locked, so a gc meanwhile leaves it alone.
+    func get(_ digest: Digest, into temp: TempFile) throws -> Int64 {
+        let file = try openBlob(digest)
+        return try checkingBlob(file, digest) {
+            let size = try file.contentSize()
+            try file.decode(expecting: digest, contentSize: size) { try temp.write($0) }
+            return size
         }
     }
 
