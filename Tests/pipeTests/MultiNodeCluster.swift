@@ -53,10 +53,18 @@ final class MultiNodeCluster: Sendable {
         guard output.status == 0 else { throw Unavailable(description: "kill-node \(node): \(output.stderr)") }
     }
 
-    /// Every node up and taking jobs (a test before may have left one down).
+    /// Every node up and taking jobs (a test before may have left one down), and every node's
+    /// job store empty: a result left there by an earlier run would let a job finish at once.
     var allUp: MultiNodeCluster {
         get throws {
             if try Self.script("status-multi").status != 0 { for node in Self.nodes { try revive(node) } }
+            let nodes = URL(fileURLWithPath: jobStore).deletingLastPathComponent().appendingPathComponent("nodes")
+            for node in Self.nodes {
+                let store = nodes.appendingPathComponent("\(node)/jobs")
+                for name in (try? FileManager.default.contentsOfDirectory(atPath: store.path)) ?? [] {
+                    try? FileManager.default.removeItem(at: store.appendingPathComponent(name))
+                }
+            }
             return self
         }
     }
