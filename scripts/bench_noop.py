@@ -63,11 +63,25 @@ def main():
                         help="targets of the shipped pipeline, already built in PIPE_STORE / ./artifacts")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="settings the shipped targets were built with (repeatable)")
+    parser.add_argument("--release-dir", default=None,
+                        help="use the pipe and ToyPipe already built there (e.g. .build-x/release); no build")
     args = parser.parse_args()
+    global RELEASE
+    if args.release_dir:
+        RELEASE = os.path.abspath(args.release_dir)
+    else:
+        build_release()
+    run(args)
+
+
+def build_release():
     subprocess.run([os.path.join(ROOT, "scripts", "swiftpm"), "build", "-c", "release", "--product", "pipe"], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
     subprocess.run([os.path.join(ROOT, "scripts", "swiftpm"), "build", "-c", "release", "--product", "ToyPipe"], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
+
+
+def run(args):
     print(f"no-op builds, {args.runs} runs each, median (best), process start to exit")
     # What every ratio below is measured against: starting the process and printing a line.
     version = timed([os.path.join(RELEASE, "pipe"), "--version"], ROOT, None, args.runs)
