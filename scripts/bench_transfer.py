@@ -10,6 +10,9 @@ ru_maxrss from wait4), against the target: peak RSS under 300 MB whatever the bl
 Not a test: it needs several GB of disk (the blob raw on each remote, compressed in 3 stores).
 
 Usage: scripts/bench_transfer.py [--mb 2048] [--config release|debug] [--keep]
+
+Seen here (release, 2 GB, 2 cores shared with other builds): push/pull 146/182 MB/s through a
+directory, 220/127 MB/s through nginx, peak RSS 36-49 MB for all four.
 """
 import argparse, os, shutil, subprocess, sys, tempfile, time
 
