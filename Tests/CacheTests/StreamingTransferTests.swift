@@ -13,14 +13,7 @@ import Testing
     }
 
     /// 9 MB of varied bytes: more than two of the 4 MB chunks files are copied in.
-    private static let large: Data = {
-        var generator = SystemRandomNumberGenerator()
-        var data = Data(count: 9 << 20)
-        data.withUnsafeMutableBytes { raw in
-            for i in stride(from: 0, to: raw.count, by: 8) { raw.storeBytes(of: generator.next() as UInt64, toByteOffset: i, as: UInt64.self) }
-        }
-        return data
-    }()
+    private static let large = randomBytes(9 << 20, seed: 9)   // seeded: the same bytes every run
 
     private func files(in directory: URL) -> [String] {
         (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
