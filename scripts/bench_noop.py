@@ -7,7 +7,7 @@ Times, process start to exit, a build in which everything is already cached:
     pip install dvc),
   - the shipped pipeline: `pipe build <targets>` and `pipe status` against a store where they
     are built (PIPE_STORE or ./artifacts), when --shipped is given.
-Prints the median and the best of N runs for each, and the ratios.
+Prints the median and the best of N interleaved rounds for each, and the ratios.
 Usage: scripts/bench_noop.py [--runs 15] [--shipped figure-exp2 ...]
 """
 import argparse, os, shutil, statistics, subprocess, sys, tempfile, time
@@ -25,16 +25,6 @@ def timed(cmd, cwd, env=None, runs=15):
         if result.returncode != 0:
             sys.exit(f"{' '.join(cmd)} failed: {result.stderr.decode()}")
     return statistics.median(times), min(times)
-
-
-def toy(width, runs):
-    work = tempfile.mkdtemp(prefix="pipe-noop-")
-    env = dict(os.environ, PIPE_STORE=os.path.join(work, "store"))
-    cmd = [os.path.join(RELEASE, "ToyPipe"), "build", "wide", "--set", f"width={width}"]
-    subprocess.run(cmd, cwd=work, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    result = timed(cmd, work, env, runs)
-    shutil.rmtree(work)
-    return result
 
 
 def dvc(width, runs):
@@ -82,30 +72,68 @@ def build_release():
 
 
 def run(args):
-    print(f"no-op builds, {args.runs} runs each, median (best), process start to exit")
+    print(f"no-op builds, {args.runs} rounds, median (best), process start to exit")
+    print("  commands are interleaved: each round runs every one once, so a ratio compares like moments")
+    pipe = os.path.join(RELEASE, "pipe")
+    toy_pipe = os.path.join(RELEASE, "ToyPipe")
     # What every ratio below is measured against: starting the process and printing a line.
-    version = timed([os.path.join(RELEASE, "pipe"), "--version"], ROOT, None, args.runs)
-    toy_version = timed([os.path.join(RELEASE, "ToyPipe"), "--version"], ROOT, None, args.runs)
-    print(f"  pipe --version {version[0] * 1000:.1f} ms ({version[1] * 1000:.1f}); "
-          f"ToyPipe --version {toy_version[0] * 1000:.1f} ms ({toy_version[1] * 1000:.1f})")
+    commands = {"pipe --version": ([pipe, "--version"], ROOT, None),
+                "ToyPipe --version": ([toy_pipe, "--version"], ROOT, None)}
+    work = tempfile.mkdtemp(prefix="pipe-noop-")
     for width in (20, 200):
-        ours = toy(width, args.runs)
-        line = (f"  {width + 1:4d} stages  pipe {ours[0] * 1000:7.1f} ms ({ours[1] * 1000:.1f})"
-                f" = {ours[0] / toy_version[0]:.2f}x --version")
+        directory = os.path.join(work, f"w{width}")
+        os.makedirs(directory)
+        env = dict(os.environ, PIPE_STORE=os.path.join(directory, "store"))
+        cmd = [toy_pipe, "build", "wide", "--set", f"width={width}"]
+        subprocess.run(cmd, cwd=directory, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        commands[f"toy{width}"] = (cmd, directory, env)
+    if args.shipped is not None:
+        targets = args.shipped or ["figure-exp2"]
+        settings = sum((["--set", s] for s in args.set), [])
+        for verb in ("build", "status"):
+            commands[f"pipe {verb} {' '.join(targets)}"] = ([pipe, verb, *targets, *settings], ROOT, None)
+    times = interleaved(commands, args.runs)
+    shutil.rmtree(work)
+
+    def ms(name):
+        return f"{statistics.median(times[name]) * 1000:.1f} ms ({min(times[name]) * 1000:.1f})"
+
+    def ratio(name, base):
+        return (f"{statistics.median(times[name]) / statistics.median(times[base]):.2f}x"
+                f" (best {min(times[name]) / min(times[base]):.2f}x)")
+
+    print(f"  pipe --version {ms('pipe --version')}; ToyPipe --version {ms('ToyPipe --version')}")
+    for width in (20, 200):
+        name = f"toy{width}"
+        line = f"  {width + 1:4d} stages  pipe {ms(name)} = {ratio(name, 'ToyPipe --version')} --version"
         peer = dvc(width, max(3, args.runs // 3))
         if peer:
-            line += f"   dvc repro {peer[0] * 1000:7.1f} ms ({peer[1] * 1000:.1f})   dvc/pipe = {peer[0] / ours[0]:.1f}x"
+            ours = statistics.median(times[name])
+            line += f"   dvc repro {peer[0] * 1000:7.1f} ms ({peer[1] * 1000:.1f})   dvc/pipe = {peer[0] / ours:.1f}x"
         else:
             line += "   (dvc not installed: pip install dvc)"
         print(line)
-    if args.shipped is not None:
-        targets = args.shipped or ["figure-exp2"]
-        pipe = os.path.join(RELEASE, "pipe")
-        settings = sum((["--set", s] for s in args.set), [])
-        for cmd in (["build", *targets], ["status", *targets]):
-            median, best = timed([pipe, *cmd, *settings], ROOT, None, args.runs)
-            print(f"  shipped pipeline: pipe {' '.join(cmd)}: {median * 1000:.1f} ms ({best * 1000:.1f})"
-                  f" = {median / version[0]:.2f}x pipe --version")
+    for name in commands:
+        if name.startswith("pipe build") or name.startswith("pipe status"):
+            print(f"  shipped pipeline: {name}: {ms(name)} = {ratio(name, 'pipe --version')} pipe --version")
+
+
+def interleaved(commands, rounds):
+    """Runs every command once per round, in a rotating order, and returns each one's times."""
+    times = {name: [] for name in commands}
+    names = list(commands)
+    for round in range(rounds + 1):
+        order = names[round % len(names):] + names[:round % len(names)]
+        for name in order:
+            cmd, cwd, env = commands[name]
+            start = time.perf_counter()
+            result = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            elapsed = time.perf_counter() - start
+            if result.returncode != 0:
+                sys.exit(f"{' '.join(cmd)} failed: {result.stderr.decode()}")
+            if round > 0:  # the first round warms the page cache
+                times[name].append(elapsed)
+    return times
 
 
 if __name__ == "__main__":

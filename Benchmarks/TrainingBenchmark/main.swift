@@ -2,7 +2,10 @@
 // the GFLOP/s they achieve and the OpenBLAS sgemm peak on the same shapes, measured here.
 //
 //   scripts/swiftpm build -c release --product TrainingBenchmark && .build/release/TrainingBenchmark [--models 25] [--samples 60000] [--batch 1024]
-//                                          [--hidden 256] [--mnist DIR] [--json] [--skip-peak]
+//                                          [--hidden 256] [--mnist DIR] [--json] [--skip-peak] [--peak-only]
+//
+// `--peak-only` measures the sgemm peak and stops (scripts/bench_cold.py divides a cold build's
+// useful FLOPs by it).
 //
 // FLOPs count only the GEMMs (2 per multiply-add): forward, all weight gradients, and the input
 // gradients of every layer but the first (MLPShape.trainingFLOPsPerSample).
@@ -17,6 +20,8 @@ struct Options {
     var json = false
     /// Skip the sgemm measurements (percentages then read nan): for quick before/after timings.
     var skipPeak = false
+    /// Measure the sgemm peak only (no training).
+    var peakOnly = false
 
     init(_ arguments: [String]) {
         var i = 0
@@ -30,6 +35,7 @@ struct Options {
             case "--mnist": mnist = value()
             case "--json": json = true
             case "--skip-peak": skipPeak = true
+            case "--peak-only": peakOnly = true
             default: fatalError("unknown argument \(arguments[i])")
             }
             i += 1
@@ -198,6 +204,15 @@ if !options.skipPeak {
     stepRateLibrary = libraryRate(shapes, threads: workers, repeats: 8)
     print(String(format: "  whole step (all GEMMs in order):  %6.1f %6.1f | %6.1f", stepRate.wall, stepRate.cpu, stepRateLibrary))
     print(String(format: "  sgemm peak (best single shape): %6.1f GFLOP per wall s, %6.1f GFLOP per CPU s", peak, peakPerCPU))
+}
+if options.peakOnly {
+    if options.json {
+        let result: [String: Any] = ["core": BLAS.coreName, "workers": workers, "sgemm_peak_gflops": peak,
+                                     "sgemm_peak_gflops_per_cpu_s": peakPerCPU, "step_gemm_gflops": stepRate.wall]
+        let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+        print("JSON " + String(decoding: json, as: UTF8.self))
+    }
+    exit(0)
 }
 
 // Full-scale epochs through the stage kinds themselves.

@@ -221,6 +221,21 @@ struct LLMModelTests {
         #expect(maxAbsDifference(rows, first + children + grandchild) < 1e-5)
     }
 
+    /// A step of more rows than forEachRowRange keeps on one thread: the norms, rotary and SwiGLU
+    /// split between two workers give the same bits as the batched step over forked KVCaches.
+    @Test func prefixForksSplitRowPassesKeepTheBits() throws {
+        let model = try LlamaModel(ggufPath: tinyLlamaDirectory + "/llama3.f16.gguf")
+        var prompt = model.makeCache(blockSize: 4)
+        _ = try model.prefill([1, 5, 9, 100, 17, 42, 8], cache: &prompt)
+        let forks = PrefixForks(model: model, prompt: prompt)
+        let tokens = (0..<150).map { ($0 * 37 + 11) % model.config.vocabularySize }
+        var logits: [Float] = []
+        _ = try forks.step(tokens, after: [Int](repeating: PrefixForks.prompt, count: tokens.count), threads: 2,
+                           logitRows: 256) { _, rows in logits += rows.array }
+        var caches = [KVCache](repeating: prompt, count: tokens.count)
+        #expect(logits == (try model.step(tokens, caches: &caches, threads: 2)).array)
+    }
+
     @Test func prefillIsDeterministic() throws {
         let model = try LlamaModel(ggufPath: tinyLlamaDirectory + "/tied.q8_0.gguf")
         let tokens = (0..<50).map { ($0 * 13 + 5) % 128 }

@@ -121,7 +121,7 @@ struct FaultInjectionTests {
         let cli = try CommandRunner(); defer { cli.cleanUp() }
         let kills = Int(ProcessInfo.processInfo.environment["PIPE_FAULT_KILLS"] ?? "") ?? 50
         // Seeded, so every run of the suite uses the same kill moments.
-        var generator = SeededDelays(state: 0x5049_5045)
+        var generator = SplitMix64(state: 0x5049_5045)
         var runs = 0, killed = 0, i = 0
         let started = Date()
         // Until `kills` builds really died by SIGKILL (some finish first), bounded to 4x rounds.
@@ -155,17 +155,5 @@ struct FaultInjectionTests {
         #expect(fresh.stderr.contains("5 stages: 0 ran, 5 cached"), "\(fresh.stderr)")
         FaultCounts.report("sigkill", ["runs": runs, "kills": killed, "seconds": Int(Date().timeIntervalSince(started)),
                                        "artifacts-lost": 0])
-    }
-}
-
-/// SplitMix64: kill delays that are the same on every run.
-struct SeededDelays {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -27,12 +27,9 @@ final class MultiNodeCluster: Sendable {
     let jobStore = "/tmp/pipe-slurm-multi/jobs"
 
     private init() throws {
-        let output = try Self.script("start-multi")
-        let conf = output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard output.status == 0, FileManager.default.fileExists(atPath: conf) else {
-            throw Unavailable(description: "the multi-node Slurm test cluster did not start: \(output.stderr)")
+        do { conf = try SlurmCluster.start("start-multi", cluster: "multi-node Slurm test cluster") } catch let error as SlurmCluster.Unavailable {
+            throw Unavailable(description: error.description)
         }
-        self.conf = conf
     }
 
     var environment: [String: String] {
@@ -83,7 +80,6 @@ final class MultiNodeCluster: Sendable {
     }
 
     private static func script(_ arguments: String...) throws -> (status: Int32, stdout: String, stderr: String) {
-        let result = try Subprocess.run(["/bin/bash", SlurmCluster.script] + arguments, timeout: 180)
-        return (result.status, result.stdout, result.stderr)
+        try SlurmCluster.runScript(arguments)
     }
 }

@@ -30,13 +30,7 @@ struct SlurmTests {
 
     /// Stage name -> (key, outputs) of every record in the store at `path`.
     func records(_ cli: CommandRunner, store path: String) throws -> [String: String] {
-        let store = try ArtifactStore(root: cli.directory.appendingPathComponent(path))
-        var result: [String: String] = [:]
-        for action in try store.allActions() {
-            result[action.stage] = action.key.hex + " " + action.outputs.sorted { $0.key < $1.key }
-                .map { "\($0.key)=\($0.value.hex)" }.joined(separator: ",")
-        }
-        return result
+        try storedRecords(cli, store: path).mapValues(\.result)
     }
 
     func runs(_ path: String) -> [String] {

@@ -26,12 +26,7 @@ final class SlurmCluster: Sendable {
     let node: String
 
     private init() throws {
-        let output = try Self.run("/bin/bash", [Self.script, "start"], environment: [:])
-        let conf = output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard output.status == 0, FileManager.default.fileExists(atPath: conf) else {
-            throw Unavailable(description: "the Slurm test cluster did not start: \(output.stderr)")
-        }
-        self.conf = conf
+        conf = try Self.start("start", cluster: "Slurm test cluster")
         var name = [CChar](repeating: 0, count: 256)
         gethostname(&name, name.count)
         node = String(cString: name).split(separator: ".").first.map(String.init) ?? "localhost"
@@ -100,6 +95,21 @@ final class SlurmCluster: Sendable {
             usleep(200_000)
         }
         throw Unavailable(description: "node \(node) did not come back up")
+    }
+
+    /// Runs scripts/slurm-test-cluster with `arguments`.
+    static func runScript(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try run("/bin/bash", [script] + arguments, environment: [:])
+    }
+
+    /// Starts a cluster with the script's `verb` and returns the slurm.conf it prints.
+    static func start(_ verb: String, cluster: String) throws -> String {
+        let output = try runScript([verb])
+        let conf = output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard output.status == 0, FileManager.default.fileExists(atPath: conf) else {
+            throw Unavailable(description: "the \(cluster) did not start: \(output.stderr)")
+        }
+        return conf
     }
 
     private static func run(_ executable: String, _ arguments: [String], environment: [String: String]) throws

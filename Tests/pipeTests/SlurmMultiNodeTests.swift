@@ -25,15 +25,8 @@ struct SlurmMultiNodeTests {
 
     /// Stage -> key and outputs, and the hosts that built them, of the store at `path`.
     func records(_ cli: CommandRunner, store path: String) throws -> (results: [String: String], hosts: Set<String>) {
-        let store = try ArtifactStore(root: cli.directory.appendingPathComponent(path))
-        var results: [String: String] = [:]
-        var hosts = Set<String>()
-        for action in try store.allActions() {
-            results[action.stage] = action.key.hex + " " + action.outputs.sorted { $0.key < $1.key }
-                .map { "\($0.key)=\($0.value.hex)" }.joined(separator: ",")
-            hosts.insert(action.host)
-        }
-        return (results, hosts)
+        let stored = try storedRecords(cli, store: path)
+        return (stored.mapValues(\.result), Set(stored.values.map(\.host)))
     }
 
     @Test(.enabled(if: SlurmMultiNodeTests.mnist != nil, "MNIST is not beside the repository (../shared/data/mnist) nor in PIPE_MNIST_DIR"))

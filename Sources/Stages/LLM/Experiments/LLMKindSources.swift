@@ -12,6 +12,7 @@ enum LLMKindSources {
                 "LLM/GGUF/GGMLType.swift", "LLM/GGUF/GGUFByteReader.swift", "LLM/GGUF/GGUFDequantizer.swift",
                 "LLM/GGUF/GGUFError.swift", "LLM/GGUF/GGUFFile.swift", "LLM/GGUF/GGUFTensorInfo.swift",
                 "LLM/GGUF/GGUFValue.swift",
+                "LLM/Model/DecoderLayerPasses.swift", "LLM/Model/RowRanges.swift",
                 "LLM/Model/KVCache.swift", "LLM/Model/KVCacheBlock.swift", "LLM/Model/LLMKernels.swift",
                 "LLM/Model/LinearLayer.swift", "LLM/Model/LlamaConfig.swift", "LLM/Model/LlamaError.swift",
                 "LLM/Model/LlamaForward.swift", "LLM/Model/LlamaModel.swift", "LLM/Model/LlamaWeights+Loading.swift",

@@ -2,7 +2,8 @@ import Foundation
 
 // The forward pass, llama2.c style but batched: every position of a chunk goes through each weight
 // matrix in one GEMM, and attention runs as two GEMMs per key/value head (all query heads of the
-// group and all positions at once), against the keys and values of the cache.
+// group and all positions at once), against the keys and values of the cache. The rest of each
+// layer (norms, projections, rotary, feed-forward) is DecoderLayerPasses.swift, shared with PrefixForks.
 
 /// Which positions' logits a forward pass returns.
 public enum LlamaLogits: Sendable {
@@ -76,10 +77,9 @@ extension LlamaModel {
 
     private func run(_ batch: [[Int]], caches: inout [KVCache], logits: LlamaLogits, workers: Int) -> Tensor {
         let c = config
-        let (d, hd, ff) = (c.hiddenSize, c.headDimension, c.intermediateSize)
+        let (d, hd) = (c.hiddenSize, c.headDimension)
         let (heads, kvHeads, group) = (c.headCount, c.keyValueHeadCount, c.groupSize)
         let width = (heads + 2 * kvHeads) * hd
-        let half = hd / 2
         // Rows of every activation matrix: the positions of sequence 0, then of sequence 1, ...
         let count = batch.reduce(0) { $0 + $1.count }
         let offsets = batch.indices.map { i in batch[..<i].reduce(0) { $0 + $1.count } }
@@ -89,9 +89,7 @@ extension LlamaModel {
         let tokens = batch.flatMap { $0 }
         for i in caches.indices { caches[i].reserve(batch[i].count) }
 
-        let x = Tensor(shape: [count, d]), xn = Tensor(shape: [count, d])
-        let qkv = Tensor(shape: [count, width]), attention = Tensor(shape: [count, heads * hd])
-        let gateUp = Tensor(shape: [count, 2 * ff]), hidden = Tensor(shape: [count, ff])
+        let a = DecoderActivations(count: count, config: c)
         let chunk = min(batch.map(\.count).max()!, Self.attentionChunk)
         // Attention's work items, (sequence, key/value head, query chunk), in order; contiguous runs of
         // them go to each worker, with buffers of its own.
@@ -107,25 +105,14 @@ extension LlamaModel {
         let (cosines, sines) = rotaryTables(positions: positions)
         let scale = 1 / Float(hd).squareRoot()
 
-        for (t, token) in tokens.enumerated() {
-            (x.pointer + t * d).update(from: weights.embedding.pointer + token * d, count: d)
-        }
+        embed(tokens, into: a)
         for (l, w) in weights.layers.enumerated() {
             // Attention: norm, q/k/v for all positions, rotary on q and k, keys and values into the cache.
-            for t in 0..<count {
-                rmsNorm(x.pointer + t * d, w.attentionNorm.pointer, xn.pointer + t * d, count: d, epsilon: c.rmsNormEpsilon)
-            }
-            linear(xn.pointer, w.qkv.pointer, qkv.pointer, m: count, n: width, k: d, workers: workers)
-            for t in 0..<count {
-                let row = qkv.pointer + t * width
-                for h in 0..<(heads + kvHeads) {
-                    applyRotary(row + h * hd, cos: cosines.pointer + t * half, sin: sines.pointer + t * half, half: half)
-                }
-            }
+            projectQKV(w, a, cosines: cosines, sines: sines, workers: workers)
             for (i, cache) in caches.enumerated() {
                 let (start, n, offset) = (starts[i], batch[i].count, offsets[i])
                 for t in 0..<n {
-                    let row = qkv.pointer + (offset + t) * width
+                    let row = a.qkv.pointer + (offset + t) * width
                     for g in 0..<kvHeads {
                         cache.slot(layer: l, head: g, position: start + t, values: false)
                             .update(from: row + (heads + g) * hd, count: hd)
@@ -136,7 +123,7 @@ extension LlamaModel {
             }
             // Query chunks, so that a chunk's GEMMs skip the keys all of its positions mask out. Each item
             // writes its own heads' columns at its own positions of `attention`.
-            nonisolated(unsafe) let (shared, qkvRows, attentionRows) = (caches, qkv.pointer, attention.pointer)
+            nonisolated(unsafe) let (shared, qkvRows, attentionRows) = (caches, a.qkv.pointer, a.attention.pointer)
             DispatchQueue.concurrentPerform(iterations: lanes) { lane in
                 let buffer = buffers[lane]
                 var gathered: (sequence: Int, head: Int)? = nil
@@ -155,27 +142,16 @@ extension LlamaModel {
                            outputs: buffer.outputs.pointer, attention: attentionRows + offset * heads * hd, scale: scale)
                 }
             }
-            // x += attention o_proj^T (the residual, through beta = 1).
-            linear(attention.pointer, w.attentionOutput.pointer, x.pointer, m: count, n: d, k: heads * hd, beta: 1, workers: workers)
-            // SwiGLU feed-forward.
-            for t in 0..<count {
-                rmsNorm(x.pointer + t * d, w.feedForwardNorm.pointer, xn.pointer + t * d, count: d, epsilon: c.rmsNormEpsilon)
-            }
-            linear(xn.pointer, w.gateUp.pointer, gateUp.pointer, m: count, n: 2 * ff, k: d, workers: workers)
-            for t in 0..<count {
-                let row = gateUp.pointer + t * 2 * ff
-                swiGLU(gate: row, up: row + ff, hidden.pointer + t * ff, count: ff)
-            }
-            linear(hidden.pointer, w.down.pointer, x.pointer, m: count, n: d, k: ff, beta: 1, workers: workers)
+            finishLayer(w, a, workers: workers)
         }
         for i in caches.indices { caches[i].commit(batch[i].count) }
 
         let rows = logits == .all ? Array(0..<count) : batch.indices.map { offsets[$0] + batch[$0].count - 1 }
         for (i, t) in rows.enumerated() {
-            rmsNorm(x.pointer + t * d, weights.finalNorm.pointer, xn.pointer + i * d, count: d, epsilon: c.rmsNormEpsilon)
+            rmsNorm(a.x.pointer + t * d, weights.finalNorm.pointer, a.xn.pointer + i * d, count: d, epsilon: c.rmsNormEpsilon)
         }
         let result = Tensor(shape: [rows.count, c.vocabularySize])
-        linear(xn.pointer, weights.output.pointer, result.pointer, m: rows.count, n: c.vocabularySize, k: d, workers: workers)
+        linear(a.xn.pointer, weights.output.pointer, result.pointer, m: rows.count, n: c.vocabularySize, k: d, workers: workers)
         return result
     }
 

@@ -116,9 +116,9 @@ public final class PrefixForks {
     private func run(_ tokens: [Int], nodes: [Int], workers: Int, logitRows: Int,
                      logits body: (Int, Tensor) throws -> Void) throws {
         let c = model.config, w = model.weights
-        let (d, hd, ff) = (c.hiddenSize, c.headDimension, c.intermediateSize)
+        let (d, hd) = (c.hiddenSize, c.headDimension)
         let (heads, kvHeads, group) = (c.headCount, c.keyValueHeadCount, c.groupSize)
-        let width = (heads + 2 * kvHeads) * hd, half = hd / 2
+        let width = (heads + 2 * kvHeads) * hd
         let count = tokens.count, prompt = promptLength
         let paths = nodes.map(path(to:))
         let longest = paths.map(\.count).max()!
@@ -126,9 +126,7 @@ public final class PrefixForks {
         let (cosines, sines) = model.rotaryTables(positions: nodes.map { prompt + depths[$0] - 1 })
         let scale = 1 / Float(hd).squareRoot()
 
-        let x = Tensor(shape: [count, d]), xn = Tensor(shape: [count, d])
-        let qkv = Tensor(shape: [count, width]), attention = Tensor(shape: [count, heads * hd])
-        let gateUp = Tensor(shape: [count, 2 * ff]), hidden = Tensor(shape: [count, ff])
+        let a = DecoderActivations(count: count, config: c)
         let chunk = Self.attentionForks
         let items: [(head: Int, first: Int)] = (0..<kvHeads).flatMap { g in stride(from: 0, to: count, by: chunk).map { (g, $0) } }
         let lanes = max(1, min(workers, items.count))
@@ -136,28 +134,22 @@ public final class PrefixForks {
             (keys: Tensor(shape: [row, hd]), values: Tensor(shape: [row, hd]), queries: Tensor(shape: [group, hd]),
              scores: Tensor(shape: [group, row]), outputs: Tensor(shape: [group, hd]))
         }
-        for (t, token) in tokens.enumerated() {
-            (x.pointer + t * d).update(from: w.embedding.pointer + token * d, count: d)
-        }
+        model.embed(tokens, into: a)
         for (l, layer) in w.layers.enumerated() {
-            for t in 0..<count {
-                rmsNorm(x.pointer + t * d, layer.attentionNorm.pointer, xn.pointer + t * d, count: d, epsilon: c.rmsNormEpsilon)
-            }
-            linear(xn.pointer, layer.qkv.pointer, qkv.pointer, m: count, n: width, k: d, workers: workers)
-            for t in 0..<count {
-                let q = qkv.pointer + t * width
-                for h in 0..<(heads + kvHeads) {
-                    applyRotary(q + h * hd, cos: cosines.pointer + t * half, sin: sines.pointer + t * half, half: half)
-                }
-                for g in 0..<kvHeads {
-                    nodeSlot(nodes[t], layer: l, head: g, values: false).update(from: q + (heads + g) * hd, count: hd)
-                    nodeSlot(nodes[t], layer: l, head: g, values: true).update(from: q + (heads + kvHeads + g) * hd, count: hd)
+            model.projectQKV(layer, a, cosines: cosines, sines: sines, workers: workers)
+            forEachRowRange(count, workers: workers) { rows in
+                for t in rows {
+                    let q = a.qkv.pointer + t * width
+                    for g in 0..<kvHeads {
+                        nodeSlot(nodes[t], layer: l, head: g, values: false).update(from: q + (heads + g) * hd, count: hd)
+                        nodeSlot(nodes[t], layer: l, head: g, values: true).update(from: q + (heads + kvHeads + g) * hd, count: hd)
+                    }
                 }
             }
             // Each work item copies the prompt's keys and values of its head once, then per fork writes
             // the fork's own few after them and runs the two GEMMs LlamaModel.attend runs for one
             // position, with the same arguments: the same kernels, so the same bits as a forked KVCache.
-            nonisolated(unsafe) let (qkvRows, attentionRows) = (qkv.pointer, attention.pointer)
+            nonisolated(unsafe) let (qkvRows, attentionRows) = (a.qkv.pointer, a.attention.pointer)
             nonisolated(unsafe) let layerKeys = promptKeys.pointer + l * kvHeads * prompt * hd
             nonisolated(unsafe) let layerValues = promptValues.pointer + l * kvHeads * prompt * hd
             // Each fork's own keys and values at this layer, [fork][depth - 1], for head 0 (head g is g * hd on).
@@ -190,26 +182,18 @@ public final class PrefixForks {
                     }
                 }
             }
-            linear(attention.pointer, layer.attentionOutput.pointer, x.pointer, m: count, n: d, k: heads * hd, beta: 1, workers: workers)
-            for t in 0..<count {
-                rmsNorm(x.pointer + t * d, layer.feedForwardNorm.pointer, xn.pointer + t * d, count: d, epsilon: c.rmsNormEpsilon)
-            }
-            linear(xn.pointer, layer.gateUp.pointer, gateUp.pointer, m: count, n: 2 * ff, k: d, workers: workers)
-            for t in 0..<count {
-                let g = gateUp.pointer + t * 2 * ff
-                swiGLU(gate: g, up: g + ff, hidden.pointer + t * ff, count: ff)
-            }
-            linear(hidden.pointer, layer.down.pointer, x.pointer, m: count, n: d, k: ff, beta: 1, workers: workers)
+            model.finishLayer(layer, a, workers: workers)
         }
-        for t in 0..<count {
-            rmsNorm(x.pointer + t * d, w.finalNorm.pointer, xn.pointer + t * d, count: d, epsilon: c.rmsNormEpsilon)
-        }
-        let slice = max(1, logitRows)
+        model.normalize(a, w.finalNorm, workers: workers)
+        // Slices of equal size (1000 rows: two of 500, not 512 and 488), so one buffer of logits,
+        // page-faulted once, serves them all.
+        let slices = (count + max(1, logitRows) - 1) / max(1, logitRows)
+        let slice = (count + slices - 1) / slices
         let out = Tensor(shape: [min(slice, count), c.vocabularySize])
         for start in stride(from: 0, to: count, by: slice) {
             let rows = min(slice, count - start)
             let result = rows == out.shape[0] ? out : Tensor(shape: [rows, c.vocabularySize])
-            linear(xn.pointer + start * d, w.output.pointer, result.pointer, m: rows, n: c.vocabularySize, k: d, workers: workers)
+            linear(a.xn.pointer + start * d, w.output.pointer, result.pointer, m: rows, n: c.vocabularySize, k: d, workers: workers)
             try body(start, result)
         }
     }
