@@ -35,13 +35,23 @@ struct HTTPStreamingTests {
                      finished: Date(timeIntervalSince1970: 2), host: "h", pipeVersion: "0", log: nil)
     }
 
+    /// The large blob put in `store` under a result of its own.
+    private func storeLarge(_ store: ArtifactStore) throws -> (digest: Digest, action: ActionRecord) {
+        let digest = try store.put(Self.large)
+        let action = record(digest)
+        try store.record(action)
+        return (digest, action)
+    }
+
+    private func httpRemote(_ server: NginxServer) -> HTTPRemote {
+        HTTPRemote(base: URL(string: server.url)!, attempts: 2, credentials: nil)
+    }
+
     @Test func largeBlobRoundTrip() throws {
         let server = try NginxServer()
         let stores = try Stores()
-        let remote = HTTPRemote(base: URL(string: server.url)!, attempts: 2, credentials: nil)
-        let digest = try stores.a.put(Self.large)
-        let action = record(digest)
-        try stores.a.record(action)
+        let remote = httpRemote(server)
+        let (digest, action) = try storeLarge(stores.a)
         #expect(try RemoteCache(store: stores.a, remote: remote).push(action) == Int64(Self.large.count))
         #expect(try Data(contentsOf: server.root.appendingPathComponent("cas/\(digest.hex)")) == Self.large)
         #expect(try RemoteCache(store: stores.b, remote: remote).pull(key: action.key) == action)
@@ -53,10 +63,8 @@ struct HTTPStreamingTests {
     @Test func wrongBytesFromTheServerAreNeverStored() throws {
         let server = try NginxServer()
         let stores = try Stores()
-        let remote = HTTPRemote(base: URL(string: server.url)!, attempts: 2, credentials: nil)
-        let digest = try stores.a.put(Self.large)
-        let action = record(digest)
-        try stores.a.record(action)
+        let remote = httpRemote(server)
+        let (digest, action) = try storeLarge(stores.a)
         try RemoteCache(store: stores.a, remote: remote).push(action)
         var damaged = Self.large
         damaged[4 << 20] ^= 1
@@ -74,7 +82,7 @@ struct HTTPStreamingTests {
     /// the next upload stores it whole.
     @Test func cutOffUploadLeavesNoEntry() throws {
         let server = try NginxServer()
-        let remote = HTTPRemote(base: URL(string: server.url)!, attempts: 2, credentials: nil)
+        let remote = httpRemote(server)
         let name = Digest.of(Self.large).hex
         let port = URL(string: server.url)!.port!
         try Self.sendPartialPut(port: port, path: "/cas/\(name)", length: Self.large.count, sending: Self.large.prefix(Self.large.count / 4))
