@@ -78,6 +78,10 @@ import Testing
         #expect(try reasons(pipeline())["a"] == ["never built"])
         try workspace.build(pipeline(), ["t"])
         #expect(try reasons(pipeline()).isEmpty)
+        // The plan carries the heads it read, so the build does not query them again.
+        let built = try Planner.plan(pipeline(), targets: ["t"], index: workspace.store)
+        #expect(try built.heads == workspace.store.heads())
+        #expect(built.heads["a"] != nil && built.heads["a"] == built.step("a")?.key)
 
         let changed = try reasons(pipeline(times: 2))
         #expect(changed["a"] == ["parameter times changed: 1 -> 2"])

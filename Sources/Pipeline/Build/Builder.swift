@@ -47,9 +47,9 @@ public final class Builder: @unchecked Sendable {
     /// Builds the named targets or stages and everything they need.
     public func build(_ names: [String]) throws -> BuildReport {
         let requested = try names.map { try pipeline.resolve($0).name }
-        let heads = try store.heads()
         // One batch lookup of every key that is known now (ninja's no-op: stat, compare, done).
         let plan = try Planner.plan(pipeline, targets: requested, index: store, force: options.force)
+        let heads = plan.heads
         let stages = plan.steps.map(\.stage)   // the closure of `requested`, in dependency order
         observer?.buildStarted(stages: stages.count, toRun: plan.toRun.count)
         let run = Run()

@@ -21,6 +21,9 @@ public struct Plan: Sendable {
 
     /// Dependencies first.
     public let steps: [Step]
+    /// The key each stage instance was last built or confirmed at, as the index answered when planning
+    /// (the build compares results to them without asking the index again).
+    public let heads: [String: Digest]
 
     public var toRun: [Step] { steps.filter { !$0.decision.isCached } }
     public func step(_ name: String) -> Step? { steps.first { $0.stage.name == name } }

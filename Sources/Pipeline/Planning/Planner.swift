@@ -45,7 +45,7 @@ public enum Planner {
             }
             steps.append(.init(stage: stage, key: key, decision: .run(reasons)))
         }
-        return Plan(steps: steps)
+        return Plan(steps: steps, heads: heads)
     }
 
     static func fileDigest(_ path: String, stage: Stage, input: String, index: ResultIndex) throws -> Digest {

@@ -137,7 +137,7 @@ public enum NumberTrie {
                 slice.withUnsafeMutableBufferPointer { out in
                     nonisolated(unsafe) let out = out
                     let lanes = max(1, threads)
-                    DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+                    WorkerTeam.shared.run(lanes: lanes) { lane in
                         for i in stride(from: lane, to: out.count, by: lanes) {
                             let node = batch[first + i]
                             out[i] = stats(rows.pointer + i * rows.shape[1], Array(nodes[node].children.keys), nonDigit: nonDigit)

@@ -36,7 +36,7 @@ func linear(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ out: UnsafeM
     let lanes = max(1, min(workers, n / 16))
     let size = ((n + lanes - 1) / lanes + 15) / 16 * 16
     nonisolated(unsafe) let (x, w, out) = (x, w, out)
-    DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+    WorkerTeam.shared.run(lanes: lanes) { lane in
         let first = lane * size
         guard first < n else { return }
         let columns = min(size, n - first)

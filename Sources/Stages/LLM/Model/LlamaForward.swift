@@ -124,7 +124,7 @@ extension LlamaModel {
             // Query chunks, so that a chunk's GEMMs skip the keys all of its positions mask out. Each item
             // writes its own heads' columns at its own positions of `attention`.
             nonisolated(unsafe) let (shared, qkvRows, attentionRows) = (caches, a.qkv.pointer, a.attention.pointer)
-            DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            WorkerTeam.shared.run(lanes: lanes) { lane in
                 let buffer = buffers[lane]
                 var gathered: (sequence: Int, head: Int)? = nil
                 for item in items[(lane * items.count / lanes)..<((lane + 1) * items.count / lanes)] {

@@ -157,7 +157,7 @@ public final class PrefixForks {
                 path.map { (keys: nodeSlot($0, layer: l, head: 0, values: false), values: nodeSlot($0, layer: l, head: 0, values: true)) }
             }
             nonisolated(unsafe) let ownSlots = own
-            DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            WorkerTeam.shared.run(lanes: lanes) { lane in
                 let buffer = buffers[lane]
                 let (keys, values) = (buffer.keys.pointer, buffer.values.pointer)
                 let (queries, scores, outputs) = (buffer.queries.pointer, buffer.scores.pointer, buffer.outputs.pointer)

@@ -8,10 +8,7 @@ import Foundation
 func forEachRowRange(_ count: Int, workers: Int, minimumRows: Int = 64, _ body: (Range<Int>) -> Void) {
     let lanes = max(1, min(workers, count / max(1, minimumRows)))
     if lanes == 1 { body(0..<count); return }
-    withoutActuallyEscaping(body) { body in
-        nonisolated(unsafe) let body = body
-        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-            body((lane * count / lanes)..<((lane + 1) * count / lanes))
-        }
+    WorkerTeam.shared.run(lanes: lanes) { lane in
+        body((lane * count / lanes)..<((lane + 1) * count / lanes))
     }
 }
