@@ -17,15 +17,22 @@ final class HugePageBytes: @unchecked Sendable {
     init(_ bytes: [UInt8]) {
         let count = bytes.count
         self.count = count
-        let rounded = max(1, (count + Self.hugePage - 1) / Self.hugePage) * Self.hugePage
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: rounded, alignment: Self.hugePage)
-        #if os(Linux)
-        _ = madvise(raw, rounded, MADV_HUGEPAGE)  // a hint: without it (or without THP) 4 KiB pages
-        #endif
-        let typed = raw.bindMemory(to: UInt8.self, capacity: rounded)
+        let raw = Self.allocate(byteCount: count)
+        let typed = raw.bindMemory(to: UInt8.self, capacity: count)
         if count > 0 { bytes.withUnsafeBufferPointer { typed.initialize(from: $0.baseAddress!, count: count) } }
         pointer = UnsafePointer(typed)
     }
 
     deinit { UnsafeMutablePointer(mutating: pointer).deallocate() }
+
+    /// At least `byteCount` bytes (a whole number of 2 MiB pages, at least one), 2 MiB-aligned,
+    /// untouched, with the kernel asked for huge pages before the first touch; free with deallocate().
+    static func allocate(byteCount: Int) -> UnsafeMutableRawPointer {
+        let rounded = max(1, (byteCount + hugePage - 1) / hugePage) * hugePage
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: rounded, alignment: hugePage)
+        #if os(Linux)
+        _ = madvise(raw, rounded, MADV_HUGEPAGE)  // a hint: without it (or without THP) 4 KiB pages
+        #endif
+        return raw
+    }
 }

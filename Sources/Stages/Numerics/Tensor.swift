@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// A row-major Float array with a shape, in one 64-byte-aligned allocation it owns.
 ///
 /// A class, not a struct of [Float]: kernels take its raw pointer, so hot loops see no copy-on-write
@@ -17,19 +13,12 @@ public final class Tensor: @unchecked Sendable {
         self.shape = shape
         self.count = shape.reduce(1, *)
         let bytes = max(count, 1) * 4
-        let raw: UnsafeMutableRawPointer
-        if bytes >= Self.hugePageMinimum {
-            // Large tensors (a model's weight matrices, 25 models' parameters) on 2 MiB pages where
-            // the kernel grants them: streaming them through 4 KiB pages costs a TLB miss every 4 KiB,
-            // and a page walk under a hypervisor is dear. Asked for before the first touch below.
-            let rounded = (bytes + HugePageBytes.hugePage - 1) / HugePageBytes.hugePage * HugePageBytes.hugePage
-            raw = UnsafeMutableRawPointer.allocate(byteCount: rounded, alignment: HugePageBytes.hugePage)
-            #if os(Linux)
-            _ = madvise(raw, rounded, MADV_HUGEPAGE)
-            #endif
-        } else {
-            raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        }
+        // Large tensors (a model's weight matrices, 25 models' parameters) on 2 MiB pages where the
+        // kernel grants them: streaming them through 4 KiB pages costs a TLB miss every 4 KiB, and a
+        // page walk under a hypervisor is dear. Asked for before the first touch below.
+        let raw = bytes >= Self.hugePageMinimum
+            ? HugePageBytes.allocate(byteCount: bytes)
+            : UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         pointer.initialize(repeating: 0, count: max(count, 1))
     }
