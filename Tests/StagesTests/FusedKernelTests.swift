@@ -2,10 +2,11 @@ import Foundation
 import Testing
 @testable import Stages
 
-// The fused and AVX-512 kernels of the training step: each against a float64 reference, and bit
-// for bit against the unfused or portable kernels it replaces (training results must not change).
+// The fused, AVX2 and AVX-512 kernels of the training step: each against a float64 reference, and
+// bit for bit against the unfused or portable kernels it replaces (training results must not change).
+// Each vector kernel this machine runs (CPUFeatures.runnableISAs) is compared with the portable one.
 
-@Suite("Fused and AVX-512 kernels")
+@Suite("Fused, AVX2 and AVX-512 kernels")
 struct FusedKernelTests {
     @Test func addBiasReLUIsAddBiasThenReLU() {
         let (rows, cols) = (7, 19)
@@ -41,13 +42,15 @@ struct FusedKernelTests {
         // Every byte value, at lengths that leave a tail after the 16-lane blocks.
         let bytes = (0..<300).map { UInt8(truncatingIfNeeded: $0 * 37 + 11) } + (0...255).map(UInt8.init)
         for count in [bytes.count, 17, 5] {
+          for isa in CPUFeatures.runnableISAs {
             let fast = Tensor(shape: [count]), portable = Tensor(shape: [count])
             bytes.withUnsafeBufferPointer {
-                normalizePixels($0.baseAddress!, fast.pointer, count: count)
+                normalizePixels($0.baseAddress!, fast.pointer, count: count, isa: isa)
                 normalizePixelsPortable($0.baseAddress!, portable.pointer, count: count)
             }
             #expect(fast.array.map(\.bitPattern) == portable.array.map(\.bitPattern))
             #expect((0..<count).allSatisfy { abs(Double(fast[$0]) - (Double(bytes[$0]) / 127.5 - 1)) <= 1e-7 })
+          }
         }
     }
 
@@ -71,9 +74,10 @@ struct FusedKernelTests {
                                             train: nil)
         let stream = RandomStream(seed: 3, .distillationImage, 1).child(2)
         for n in [784, 33, 18, 3] {
+          for isa in CPUFeatures.runnableISAs {
             let fast = Tensor(shape: [n]), portable = Tensor(shape: [n])
-            images.fillNoise(stream, fast.pointer, n, avx512: CPUFeatures.avx512)
-            images.fillNoise(stream, portable.pointer, n, avx512: false)
+            images.fillNoise(stream, fast.pointer, n, isa: isa)
+            images.fillNoise(stream, portable.pointer, n, isa: .portable)
             #expect(fast.array.map(\.bitPattern) == portable.array.map(\.bitPattern))
             // Pixel p: bits of draw p / 2, high word for even p, low word for odd; (word >> 8) 2^-23 - 1.
             let expected = (0..<n).map { p -> Double in
@@ -82,10 +86,12 @@ struct FusedKernelTests {
                 return Double(word >> 8) * 0x1p-23 - 1
             }
             #expect(fast.array.map(Double.init) == expected)
+          }
         }
     }
 
-    @Test func adamKernelMatchesPortableBitForBit() {
+    @Test(arguments: CPUFeatures.runnableISAs)
+    func adamKernelMatchesPortableBitForBit(isa: VectorISA) {
         let count = 16 * 40 + 7
         let settings = AdamSettings(learningRate: 3e-4)
         let start = testValues(count, seed: 31)
@@ -96,9 +102,9 @@ struct FusedKernelTests {
             let g = testValues(count, seed: 40 + step).enumerated().map { i, x in i % 9 == 0 ? 0 : x * Float(pow(10, Double(i % 7 - 4))) }
             g.withUnsafeBufferPointer { g in
                 adamStep(fast.w.pointer, gradient: g.baseAddress!, m: fast.m.pointer, v: fast.v.pointer, count: count,
-                         step: step, settings: settings, avx512: CPUFeatures.avx512)
+                         step: step, settings: settings, isa: isa)
                 adamStep(portable.w.pointer, gradient: g.baseAddress!, m: portable.m.pointer, v: portable.v.pointer,
-                         count: count, step: step, settings: settings, avx512: false)
+                         count: count, step: step, settings: settings, isa: .portable)
             }
         }
         #expect(fast.w.array.map(\.bitPattern) == portable.w.array.map(\.bitPattern))
@@ -107,16 +113,17 @@ struct FusedKernelTests {
         #expect(fast.w.array != start)
     }
 
-    @Test func activationKernelsMatchPortableBitForBit() {
-        // 37 columns: two 16-lane blocks and a tail; values include exact zeros, -0 and NaN.
+    @Test(arguments: CPUFeatures.runnableISAs)
+    func activationKernelsMatchPortableBitForBit(isa: VectorISA) {
+        // 37 columns: two 16-lane blocks (four of 8) and a tail; values include exact zeros, -0 and NaN.
         let (rows, cols) = (9, 37)
         var values = testValues(rows * cols, seed: 51, scale: 2)
         values[3] = 0; values[4] = -0.0; values[5] = .nan; values[40] = -.nan
         let bias = testValues(cols, seed: 52).enumerated().map { $0.offset == 3 || $0.offset == 4 ? 0 : $0.element }
         let fast = Tensor(shape: [rows, cols], values), portable = Tensor(shape: [rows, cols], values)
         bias.withUnsafeBufferPointer {
-            addBiasReLU(fast.pointer, $0.baseAddress!, rows: rows, cols: cols, avx512: CPUFeatures.avx512)
-            addBiasReLU(portable.pointer, $0.baseAddress!, rows: rows, cols: cols, avx512: false)
+            addBiasReLU(fast.pointer, $0.baseAddress!, rows: rows, cols: cols, isa: isa)
+            addBiasReLU(portable.pointer, $0.baseAddress!, rows: rows, cols: cols, isa: .portable)
         }
         #expect(fast.array.map(\.bitPattern) == portable.array.map(\.bitPattern))
 
@@ -124,9 +131,9 @@ struct FusedKernelTests {
         let gradFast = Tensor(shape: [rows, cols], grad), gradPortable = Tensor(shape: [rows, cols], grad)
         let sumsFast = Tensor(shape: [cols]), sumsPortable = Tensor(shape: [cols])
         reluBackwardColumnSums(gradFast.pointer, activation: values, rows: rows, cols: cols, sumsFast.pointer,
-                               avx512: CPUFeatures.avx512)
+                               isa: isa)
         reluBackwardColumnSums(gradPortable.pointer, activation: values, rows: rows, cols: cols, sumsPortable.pointer,
-                               avx512: false)
+                               isa: .portable)
         #expect(gradFast.array.map(\.bitPattern) == gradPortable.array.map(\.bitPattern))
         #expect(sumsFast.array.map(\.bitPattern) == sumsPortable.array.map(\.bitPattern))
     }

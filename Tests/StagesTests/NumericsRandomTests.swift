@@ -64,6 +64,14 @@ struct NumericsRandomTests {
         #expect(BLAS.coreType(forFlags: ["sse2", "avx2", "avx512f", "avx512bw", "avx512vl", "avx512dq"]) == "SkylakeX")
         #expect(BLAS.coreType(forFlags: ["sse2", "avx2", "avx512f"]) == nil)
         #expect(BLAS.coreType(forFlags: []) == nil)
+        #expect(CPUFeatures.isa(forFlags: ["sse2", "avx2", "avx512f", "avx512bw", "avx512vl", "avx512dq"]) == .avx512)
+        #expect(CPUFeatures.isa(forFlags: ["sse2", "avx2", "avx512f"]) == .avx2)  // Zen 3, or AVX-512 without BW/VL/DQ
+        #expect(CPUFeatures.isa(forFlags: ["sse2", "sse4_2"]) == .portable)
+        #expect(CPUFeatures.isa(widest: .avx2, requested: "portable") == .portable)
+        #expect(CPUFeatures.isa(widest: .avx2, requested: "AVX512") == .avx2)  // never wider than the CPU runs
+        #expect(CPUFeatures.isa(widest: .avx512, requested: "avx2") == .avx2)
+        #expect(CPUFeatures.isa(widest: .avx512, requested: "sse9") == .avx512)
+        #expect(CPUFeatures.isa(widest: .avx2, requested: nil) == .avx2)
         let avx512: Set<String> = ["avx2", "avx512f", "avx512bw", "avx512vl", "avx512dq"]
         let replaced = BLAS.coreChoice(flags: avx512, inherited: "Haswell", pipeOverride: nil)
         #expect(replaced.set == "SkylakeX" && replaced.note?.contains("OPENBLAS_CORETYPE=Haswell") == true)

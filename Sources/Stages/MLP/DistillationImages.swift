@@ -71,16 +71,20 @@ struct DistillationImages: Sendable {
         }
     }
 
-    /// Image `stream`'s n pixels into row; `avx512` only chooses the uniform kernel (same Floats).
+    /// Image `stream`'s n pixels into row; `isa` only chooses the uniform kernel (same Floats).
     @inline(__always)
     func fillNoise(_ stream: RandomStream, _ row: UnsafeMutablePointer<Float>, _ n: Int,
-                   avx512: Bool = CPUFeatures.avx512) {
+                   isa: VectorISA = CPUFeatures.vectorISA) {
         let pairs = n / 2
         switch data.distribution {
         case .uniform:
             var first = 0
             #if arch(x86_64)
-            if avx512 { first = pipe_uniform_noise_avx512(stream.key, row, pairs) }
+            switch isa {
+            case .avx512: first = pipe_uniform_noise_avx512(stream.key, row, pairs)
+            case .avx2: first = pipe_uniform_noise_avx2(stream.key, row, pairs)
+            case .portable: break
+            }
             #endif
             for j in first..<pairs {
                 let b = stream.bits(j)

@@ -1,7 +1,7 @@
 // Elementwise layer kernels. Plain loops over raw pointers: the optimizer vectorizes them
 // (checked in the release build's assembly), and they are free of copy-on-write checks. The two
-// fused passes of a training step take 16 lanes at a time on AVX-512 (CKernels/ActivationsAVX512.h,
-// same operations, same Floats); `avx512` chooses the kernel only.
+// fused passes of a training step take 16 lanes at a time on AVX-512, 8 on AVX2
+// (CKernels/Activations*.h, same operations, same Floats); `isa` chooses the kernel only.
 #if arch(x86_64)
 import CKernels
 #endif
@@ -18,10 +18,14 @@ func addBias(_ z: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, row
 /// z (rows, cols) = max(z + bias, 0), row by row: addBias then relu in one pass over z.
 @inline(__always)
 func addBiasReLU(_ z: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, cols: Int,
-                 avx512: Bool = CPUFeatures.avx512) {
+                 isa: VectorISA = CPUFeatures.vectorISA) {
     var first = 0
     #if arch(x86_64)
-    if avx512 { first = pipe_add_bias_relu_avx512(z, bias, rows, cols) }
+    switch isa {
+    case .avx512: first = pipe_add_bias_relu_avx512(z, bias, rows, cols)
+    case .avx2: first = pipe_add_bias_relu_avx2(z, bias, rows, cols)
+    case .portable: break
+    }
     #endif
     for r in 0..<rows {
         let row = z + r * cols
@@ -53,10 +57,14 @@ func reluBackward(_ grad: UnsafeMutablePointer<Float>, activation: UnsafePointer
 /// of the result, rows in order as columnSums adds them: one pass where there were two.
 @inline(__always)
 func reluBackwardColumnSums(_ grad: UnsafeMutablePointer<Float>, activation: UnsafePointer<Float>, rows: Int,
-                            cols: Int, _ sums: UnsafeMutablePointer<Float>, avx512: Bool = CPUFeatures.avx512) {
+                            cols: Int, _ sums: UnsafeMutablePointer<Float>, isa: VectorISA = CPUFeatures.vectorISA) {
     var first = 0
     #if arch(x86_64)
-    if avx512 { first = pipe_relu_backward_column_sums_avx512(grad, activation, rows, cols, sums) }
+    switch isa {
+    case .avx512: first = pipe_relu_backward_column_sums_avx512(grad, activation, rows, cols, sums)
+    case .avx2: first = pipe_relu_backward_column_sums_avx2(grad, activation, rows, cols, sums)
+    case .portable: break
+    }
     #endif
     for c in first..<cols { sums[c] = 0 }
     for r in 0..<rows {

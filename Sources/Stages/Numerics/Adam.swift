@@ -17,11 +17,11 @@ public struct AdamSettings: Sendable, Equatable {
 ///   m = lerp(m, g, 1 - β1);  v = β2 v + (1 - β2) g²
 ///   w -= (lr / (1 - β1^t)) * m / (sqrt(v) / sqrt(1 - β2^t) + ε)
 /// Scalars are formed in Double as PyTorch does in Python, then rounded to Float. A parameter
-/// whose gradient was always 0 keeps m = v = 0 and so stays bit-identical. `avx512` chooses the
-/// kernel only (CKernels/AdamAVX512.h does the same operations 16 lanes at a time).
+/// whose gradient was always 0 keeps m = v = 0 and so stays bit-identical. `isa` chooses the
+/// kernel only (CKernels/AdamAVX512.h and AdamAVX2.h: the same operations, 16 or 8 lanes at a time).
 func adamStep(_ w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
               m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, count: Int,
-              step: Int, settings: AdamSettings, avx512: Bool = CPUFeatures.avx512) {
+              step: Int, settings: AdamSettings, isa: VectorISA = CPUFeatures.vectorISA) {
     let t = Double(step)
     let stepSize = Float(settings.learningRate / (1 - pow(settings.beta1, t)))
     let correction2 = Float((1 - pow(settings.beta2, t)).squareRoot())
@@ -34,8 +34,10 @@ func adamStep(_ w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>
     typealias V = SIMD4<Float>
     var i = 0
     #if arch(x86_64)
-    if avx512 {
-        i = pipe_adam_avx512(w, g, m, v, count, stepSize, correction2, oneMinusBeta1, beta2, oneMinusBeta2, epsilon)
+    switch isa {
+    case .avx512: i = pipe_adam_avx512(w, g, m, v, count, stepSize, correction2, oneMinusBeta1, beta2, oneMinusBeta2, epsilon)
+    case .avx2: i = pipe_adam_avx2(w, g, m, v, count, stepSize, correction2, oneMinusBeta1, beta2, oneMinusBeta2, epsilon)
+    case .portable: break
     }
     #endif
     while i + 4 <= count {

@@ -4,17 +4,22 @@ import CKernels
 
 /// x (count) = (p / 255 - 0.5) / 0.5 for bytes p (count): torchvision's ToTensor then
 /// Normalize((0.5,), (0.5,)), so images lie in [-1, 1]. Computed as 2 * (p / 255) - 1, which is
-/// the same Float (scaling by 2 commutes with rounding). 16 lanes with AVX-512 (same operations,
-/// same Floats; see CKernels/PixelsAVX512.h).
+/// the same Float (scaling by 2 commutes with rounding). 16 lanes with AVX-512, 8 with AVX2
+/// (same operations, same Floats; see CKernels/Pixels*.h); `isa` chooses the kernel only.
 @inline(__always)
-func normalizePixels(_ p: UnsafePointer<UInt8>, _ x: UnsafeMutablePointer<Float>, count: Int) {
+func normalizePixels(_ p: UnsafePointer<UInt8>, _ x: UnsafeMutablePointer<Float>, count: Int,
+                     isa: VectorISA = CPUFeatures.vectorISA) {
     #if arch(x86_64)
-    if CPUFeatures.avx512 { return pipe_normalize_pixels_avx512(p, x, count) }
+    switch isa {
+    case .avx512: return pipe_normalize_pixels_avx512(p, x, count)
+    case .avx2: return pipe_normalize_pixels_avx2(p, x, count)
+    case .portable: break
+    }
     #endif
     normalizePixelsPortable(p, x, count: count)
 }
 
-/// normalizePixels in plain Swift: the definition, and the kernel without AVX-512.
+/// normalizePixels in plain Swift: the definition, and the kernel without AVX2.
 @inline(__always)
 func normalizePixelsPortable(_ p: UnsafePointer<UInt8>, _ x: UnsafeMutablePointer<Float>, count: Int) {
     for i in 0..<count { x[i] = 2 * (Float(p[i]) / 255) - 1 }
