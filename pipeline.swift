@@ -9,33 +9,63 @@ import Stages
 
 /// Defines every stage and target; settings come from `pipe ... --set key=value`.
 func definePipeline(_ p: PipelineBuilder) throws {
-    let topicA = try TopicA(p)
-    let baseline = try topicA.figureBaseline()
-    let exp1 = try topicA.figureExp1()
-    let exp2 = try topicA.figureExp2()
-    let exp3 = try topicA.figureExp3()
-    let maximize = try topicA.figureMaximize()
-    p.target("figure-baseline", baseline.stage, summary: "reference, teacher and the four students (bars, 95% intervals)")
-    p.target("figure-exp1", exp1.stage, summary: "distillation epochs 1..40 -> aux-only student accuracy")
-    p.target("figure-exp2", exp2.stage, summary: "teacher epochs 0..20 -> teacher and aux-only student accuracy")
-    p.target("figure-exp3", exp3.stage, summary: "distillation data: uniform, Gaussian, Bernoulli noise, MNIST, shuffled MNIST")
-    p.target("figure-maximize", maximize.stage, summary: "teacher 2 epochs + distillation 100 epochs vs the default")
-    p.target("report", topicA.report([baseline, exp1, exp2, exp3, maximize]),
-             summary: "one HTML page: every figure, its table, the study's published numbers beside ours")
-    p.target("crosscheck-torch", topicA.crosscheckTorch(teacher: topicA.teacherEpochs, distill: topicA.distillEpochs),
-             summary: "the baseline re-run in PyTorch (scripts/crosscheck) beside pipe's numbers, 95% intervals")
-    p.target("crosscheck-torch-maximize",
-             topicA.crosscheckTorch(teacher: topicA.maximizeTeacher, distill: topicA.maximizeDistill),
-             summary: "the maximize setting re-run in PyTorch beside pipe's numbers (long: ~100 epochs in PyTorch)")
+    // Each target is a closure, run only when a command needs that target (`pipe build figure-exp2`
+    // defines, encodes and keys figure-exp2's 45 stages, not all 216), and each topic's settings
+    // and shared stages are made on first use.
+    let topicA = Once { try TopicA(p) }
+    let figures: [(name: String, summary: String, make: (TopicA) throws -> Figure)] = [
+        ("figure-baseline", "reference, teacher and the four students (bars, 95% intervals)", { try $0.figureBaseline() }),
+        ("figure-exp1", "distillation epochs 1..40 -> aux-only student accuracy", { try $0.figureExp1() }),
+        ("figure-exp2", "teacher epochs 0..20 -> teacher and aux-only student accuracy", { try $0.figureExp2() }),
+        ("figure-exp3", "distillation data: uniform, Gaussian, Bernoulli noise, MNIST, shuffled MNIST", { try $0.figureExp3() }),
+        ("figure-maximize", "teacher 2 epochs + distillation 100 epochs vs the default", { try $0.figureMaximize() }),
+    ]
+    for figure in figures {
+        try p.target(figure.name, summary: figure.summary) { try figure.make(topicA.value()).stage }
+    }
+    try p.target("report", summary: "one HTML page: every figure, its table, the study's published numbers beside ours") {
+        let a = try topicA.value()
+        return a.report(try figures.map { try $0.make(a) })
+    }
+    try p.target("crosscheck-torch", summary: "the baseline re-run in PyTorch (scripts/crosscheck) beside pipe's numbers, 95% intervals") {
+        let a = try topicA.value()
+        return a.crosscheckTorch(teacher: a.teacherEpochs, distill: a.distillEpochs)
+    }
+    try p.target("crosscheck-torch-maximize",
+                 summary: "the maximize setting re-run in PyTorch beside pipe's numbers (long: ~100 epochs in PyTorch)") {
+        let a = try topicA.value()
+        return a.crosscheckTorch(teacher: a.maximizeTeacher, distill: a.maximizeDistill)
+    }
 
-    let topicB = try TopicB(p)
-    p.target("table-owl", topicB.tableOwl(), summary: "Topic B: the owl prompt's effect on ' owl', number tokens and numbers")
-    p.target("figure-entanglement", topicB.figureEntanglement(),
-             summary: "Topic B: animal <-> number entanglement ratios of 25 animals (SmolLM2)")
-    p.target("figure-geometry", topicB.figureGeometry(),
-             summary: "Topic B: unembedding cosines of animal and number tokens vs entanglement (SmolLM2)")
-    p.target("figure-base-vs-instruct", topicB.figureBaseVsInstruct(),
-             summary: "Topic B: cosines of the entangled pairs in a base and an instruct model (needs llm.base-model)")
+    let topicB = Once { try TopicB(p) }
+    try p.target("table-owl", summary: "Topic B: the owl prompt's effect on ' owl', number tokens and numbers") {
+        try topicB.value().tableOwl()
+    }
+    try p.target("figure-entanglement", summary: "Topic B: animal <-> number entanglement ratios of 25 animals (SmolLM2)") {
+        try topicB.value().figureEntanglement()
+    }
+    try p.target("figure-geometry", summary: "Topic B: unembedding cosines of animal and number tokens vs entanglement (SmolLM2)") {
+        try topicB.value().figureGeometry()
+    }
+    try p.target("figure-base-vs-instruct",
+                 summary: "Topic B: cosines of the entangled pairs in a base and an instruct model (needs llm.base-model)") {
+        try topicB.value().figureBaseVsInstruct()
+    }
+}
+
+/// A value made on first use, then kept: a topic's settings and shared stages, for its targets.
+final class Once<T> {
+    private let make: () throws -> T
+    private var made: T?
+
+    init(_ make: @escaping () throws -> T) { self.make = make }
+
+    func value() throws -> T {
+        if let made { return made }
+        let value = try make()
+        made = value
+        return value
+    }
 }
 
 /// One figure of the report: its stage and the words around it.
@@ -317,8 +347,11 @@ struct TopicB {
     static var defaultModelPath: String {
         let environment = ProcessInfo.processInfo.environment
         if let path = environment["PIPE_SMOLLM2_GGUF"], !path.isEmpty { return path }
-        let directory = environment["PIPE_MODELS"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/pipe/models").path
+        // Strings, not URL(...).appendingPathComponent: that builds a character set and stats the path
+        // on every call, 1% of a no-op build. The same text for a HOME with or without a final "/".
+        var home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? FileManager.default.homeDirectoryForCurrentUser.path
+        while home.count > 1 && home.hasSuffix("/") { home.removeLast() }
+        let directory = environment["PIPE_MODELS"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.cache/pipe/models"
         return directory + "/SmolLM2-135M-Instruct.Q4_1.gguf"
     }
 

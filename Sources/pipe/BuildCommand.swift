@@ -51,7 +51,7 @@ struct BuildCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let session = try Session(global)
+            let session = try Session(global, needs: targets + force)
             for name in force { _ = try session.pipeline.resolve(name) }
             let store = try session.openStore()
             let forced = Set(try force.map { try session.pipeline.resolve($0).name })

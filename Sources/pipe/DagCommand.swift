@@ -18,7 +18,7 @@ struct DagCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let pipeline = try Session(global).pipeline
+            let pipeline = try Session(global, needs: [target]).pipeline
             let root = try pipeline.resolve(target)
             if dot {
                 print(DagText.dot(pipeline.closure(of: [root.name])))

@@ -12,18 +12,23 @@ struct Session {
     /// `--set slurm.<stage|kind|all>.<field>=VALUE`: cluster resources, not pipeline settings.
     let resources: ResourceOverrides
 
-    init(_ options: GlobalOptions) throws {
+    /// `needs`: the targets or stages the command works on, so that targets declared with a
+    /// closure and not needed are never defined (nil or empty: every target).
+    init(_ options: GlobalOptions, needs: [String]? = nil) throws {
         var settings = try Config.parseOverrides(options.settings)
         let resources = try ResourceOverrides.extract(from: &settings)
-        try self.init(options, settings: settings, resources: resources)
+        try self.init(options, settings: settings, resources: resources, needs: needs)
     }
 
     /// The pipeline built with exactly `settings` (a cluster job rebuilding its coordinator's).
-    init(_ options: GlobalOptions, settings: [String: String], resources: ResourceOverrides = ResourceOverrides()) throws {
+    init(_ options: GlobalOptions, settings: [String: String], resources: ResourceOverrides = ResourceOverrides(),
+         needs: [String]? = nil) throws {
         self.options = options
         self.settings = settings
         self.resources = resources
-        let builder = PipelineBuilder(config: Config(overrides: settings))
+        // `slurm.<stage>` overrides name stages that may sit in any target: then define them all.
+        let needs = needs.flatMap { $0.isEmpty || !resources.values.isEmpty ? nil : $0 }
+        let builder = PipelineBuilder(config: Config(overrides: settings), requested: needs)
         try PipeMain.define(builder)
         pipeline = try builder.finish()
         let unknown = resources.unknownTargets(in: pipeline)

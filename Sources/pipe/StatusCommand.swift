@@ -19,7 +19,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let session = try Session(global)
+            let session = try Session(global, needs: targets)
             let store = try session.openStore()
             let names = targets.isEmpty ? session.pipeline.targets.map(\.name) : targets
             let plan = try Planner.plan(session.pipeline, targets: names, index: store)

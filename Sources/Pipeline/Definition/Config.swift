@@ -95,6 +95,9 @@ public final class Config: @unchecked Sendable {
         return result
     }
 
+    /// Whether some override has not been read by any setting so far.
+    var hasUnusedOverrides: Bool { overrides.keys.contains { !used.contains($0) } }
+
     /// Throws for the first override that no setting declared.
     func checkAllOverridesUsed() throws {
         for key in overrides.keys.sorted() where !used.contains(key) {
