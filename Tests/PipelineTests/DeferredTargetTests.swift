@@ -61,6 +61,21 @@ import Testing
         }
     }
 
+    @Test func aSweepDefinesOnlyItsTargetAtEveryPoint() throws {
+        let runs = Runs()
+        let grid = try SweepGrid.parse(["two.times=1,2,3"])
+        let sweep = try Sweep.make(target: "two", base: [:], grid: grid) { p in
+            try p.target("one", summary: "") { runs.one += 1; return p.stage("b", Emit.self, .init(text: "b")) }
+            try p.target("two", summary: "") {
+                runs.two += 1
+                let times = try p.config.int("two.times", 1, "")
+                return p.stage("c", Emit.self, .init(text: "c", times: times))
+            }
+        }
+        #expect(runs.one == 0 && runs.two == 3)
+        #expect(sweep.pipeline.stages.count == 3 && sweep.points.count == 3)
+    }
+
     @Test func aDuplicateDeferredTargetIsAnError() throws {
         let p = PipelineBuilder(requested: ["x"])
         try p.target("x", summary: "") { p.stage("a", Emit.self, .init(text: "a")) }

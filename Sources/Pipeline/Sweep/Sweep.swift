@@ -39,7 +39,8 @@ public struct Sweep: Sendable {
         var settings: [Config.Entry] = []
         for values in grid.points {
             let pointSettings = base.merging(values) { $1 }
-            let builder = PipelineBuilder(config: Config(overrides: pointSettings))
+            // Only the target's own definition (the others' targets stay closures): a point costs its closure.
+            let builder = PipelineBuilder(config: Config(overrides: pointSettings), requested: [target])
             try define(builder)
             let definition = try builder.finish()
             settings = definition.settings

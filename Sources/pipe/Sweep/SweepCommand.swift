@@ -67,7 +67,7 @@ struct SweepCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let session = try Session(global)
+            let session = try Session(global, needs: [target])
             let grid = try SweepGrid.parse(self.grid)
             for axis in grid.axes where session.settings[axis.key] != nil {
                 throw ValidationError("'\(axis.key)' is both --set and a --grid axis; keep one")
