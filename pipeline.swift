@@ -54,6 +54,7 @@ func definePipeline(_ p: PipelineBuilder) throws {
 }
 
 /// A value made on first use, then kept: a topic's settings and shared stages, for its targets.
+/// (Not the engine's Lazy: that one is internal to Pipeline, Sendable and cannot throw.)
 final class Once<T> {
     private let make: () throws -> T
     private var made: T?

@@ -95,12 +95,12 @@ public final class Config: @unchecked Sendable {
         return result
     }
 
-    /// Whether some override has not been read by any setting so far.
-    var hasUnusedOverrides: Bool { overrides.keys.contains { !used.contains($0) } }
+    /// The overrides no setting has read so far, sorted.
+    var unusedOverrides: [String] { overrides.keys.filter { !used.contains($0) }.sorted() }
 
     /// Throws for the first override that no setting declared.
     func checkAllOverridesUsed() throws {
-        for key in overrides.keys.sorted() where !used.contains(key) {
+        for key in unusedOverrides {
             throw PipelineError.unknownSetting(key, suggestions: Suggest.closest(to: key, in: entries.map(\.key)))
         }
     }

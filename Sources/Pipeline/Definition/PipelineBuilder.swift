@@ -82,7 +82,7 @@ public final class PipelineBuilder {
         // A requested name that is no target may be a stage of a deferred one (or a typo, whose
         // suggestions should list everything); an override nobody read may be a deferred target's setting.
         if let requested, !deferred.isEmpty,
-           !requested.isSubset(of: targets.map(\.name)) || config.hasUnusedOverrides {
+           !requested.isSubset(of: targets.map(\.name)) || !config.unusedOverrides.isEmpty {
             let pending = deferred
             deferred = []
             for target in pending { self.target(target.name, try target.define(), summary: target.summary) }
