@@ -28,11 +28,14 @@ final class HugePageBytes: @unchecked Sendable {
     /// At least `byteCount` bytes (a whole number of 2 MiB pages, at least one), 2 MiB-aligned,
     /// untouched, with the kernel asked for huge pages before the first touch; free with deallocate().
     static func allocate(byteCount: Int) -> UnsafeMutableRawPointer {
-        let rounded = max(1, (byteCount + hugePage - 1) / hugePage) * hugePage
+        let rounded = rounded(byteCount)
         let raw = UnsafeMutableRawPointer.allocate(byteCount: rounded, alignment: hugePage)
         #if os(Linux)
         _ = madvise(raw, rounded, MADV_HUGEPAGE)  // a hint: without it (or without THP) 4 KiB pages
         #endif
         return raw
     }
+
+    /// `byteCount` rounded up to whole 2 MiB pages, at least one.
+    static func rounded(_ byteCount: Int) -> Int { max(1, (byteCount + hugePage - 1) / hugePage) * hugePage }
 }

@@ -16,8 +16,9 @@ public final class Tensor: @unchecked Sendable {
         // Large tensors (a model's weight matrices, 25 models' parameters) on 2 MiB pages where the
         // kernel grants them: streaming them through 4 KiB pages costs a TLB miss every 4 KiB, and a
         // page walk under a hypervisor is dear. Asked for before the first touch below.
+        // Freed ones go back to HugePagePool, so the next tensor of the same size skips the page faults.
         let raw = bytes >= Self.hugePageMinimum
-            ? HugePageBytes.allocate(byteCount: bytes)
+            ? HugePagePool.shared.take(byteCount: bytes)
             : UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         pointer.initialize(repeating: 0, count: max(count, 1))
@@ -30,7 +31,14 @@ public final class Tensor: @unchecked Sendable {
         values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: count) }
     }
 
-    deinit { pointer.deallocate() }
+    deinit {
+        let bytes = max(count, 1) * 4
+        if bytes >= Self.hugePageMinimum {
+            HugePagePool.shared.give(UnsafeMutableRawPointer(pointer), byteCount: bytes)
+        } else {
+            pointer.deallocate()
+        }
+    }
 
     /// Bytes from which a tensor asks for 2 MiB pages (below, rounding up to a page would waste more).
     static let hugePageMinimum = 4 << 20

@@ -77,7 +77,7 @@ public struct NumberProbabilities: StageKind {
     public static let summary = "P(answer is n), n in 0..999, after a prompt: single tokens (Llama 3) and the chain rule over a KV-cache trie"
     public static var code: CodeFingerprint {
         KindSources.combined(sourceFingerprint("LLM/Experiments/NumberProbabilities.swift", "LLM/Experiments/NumberTrie.swift",
-                                               "LLM/Model/PrefixForks.swift"),
+                                               "LLM/Model/PrefixForks.swift", "LLM/Model/AttentionKernels.swift"),
                              LLMKindSources.experiment)
     }
     public static let outputs = ["numbers"]

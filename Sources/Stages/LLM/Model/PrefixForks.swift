@@ -8,11 +8,13 @@ import Foundation
 // its own nodes, so a whole trie (10 + 90 + 900 nodes) goes through each weight GEMM at once; and
 // the vocabulary's logits are made a slice at a time.
 //
-// Attention stays two small GEMMs per fork and head, with the arguments LlamaModel.attend gives
+// Attention stays two small products per fork and head, with the arguments LlamaModel.attend gives
 // them for a forked cache: outputs equal a forked KVCache's bit for bit. A GEMM over all forks'
 // queries at once against the shared prompt would read it once, but OpenBLAS's small-matrix kernel
 // (the one these shapes get) sums each dot product in another order than its large kernel, and the
-// probabilities of three-digit numbers move by up to 2e-5 relative with such rounding changes.
+// probabilities of three-digit numbers move by up to 2e-5 relative with such rounding changes. Where
+// AttentionKernels reproduces OpenBLAS's bits for a shape (checked once per process), its kernels
+// replace the 180,000 BLAS calls of a trie; they read the prompt's keys transposed.
 
 /// Continuations of a prompt that share its keys and values: a trie of nodes, each one token
 /// after its parent (or after the prompt), run in batched steps. Holds each node's own keys and
@@ -26,6 +28,8 @@ public final class PrefixForks {
     public let promptLength: Int
     /// The prompt's keys and values, [layer][kvHead][position][headDimension].
     let promptKeys: Tensor, promptValues: Tensor
+    /// The prompt's keys transposed, [layer][kvHead][headDimension][position] (AttentionKernels.scores).
+    let promptKeysTransposed: Tensor
     /// Per node: its parent (or `prompt`), its depth (1 right after the prompt), and where its keys and
     /// values lie (the step that made it and its row there).
     private(set) var parents: [Int] = [], depths: [Int] = []
@@ -47,11 +51,17 @@ public final class PrefixForks {
         let perHead = promptLength * c.headDimension
         promptKeys = Tensor(shape: [c.layerCount, c.keyValueHeadCount, promptLength, c.headDimension])
         promptValues = Tensor(shape: promptKeys.shape)
+        promptKeysTransposed = Tensor(shape: [c.layerCount, c.keyValueHeadCount, c.headDimension, promptLength])
         for l in 0..<c.layerCount {
             for g in 0..<c.keyValueHeadCount {
                 let offset = (l * c.keyValueHeadCount + g) * perHead
                 prompt.gather(layer: l, head: g, length: promptLength, keys: promptKeys.pointer + offset,
                               values: promptValues.pointer + offset)
+                for p in 0..<promptLength {
+                    for k in 0..<c.headDimension {
+                        promptKeysTransposed[offset + k * promptLength + p] = promptKeys[offset + p * c.headDimension + k]
+                    }
+                }
             }
         }
     }
@@ -125,14 +135,20 @@ public final class PrefixForks {
         let row = prompt + longest  // positions a fork sees at most: the prompt, then its own tokens
         let (cosines, sines) = model.rotaryTables(positions: nodes.map { prompt + depths[$0] - 1 })
         let scale = 1 / Float(hd).squareRoot()
+        // Per depth (index: the fork's own token count), which products the kernels may run.
+        let agree = (0...longest).map { depth in
+            depth == 0 ? AttentionKernels.Agreement.neither
+                : AttentionKernels.agreement(queries: group, visible: prompt + depth, headDimension: hd, scale: scale)
+        }
+        let (anyKernelScores, anyBLASScores) = (agree.dropFirst().contains { $0.scores }, agree.dropFirst().contains { !$0.scores })
 
         let a = DecoderActivations(count: count, config: c)
         let chunk = Self.attentionForks
         let items: [(head: Int, first: Int)] = (0..<kvHeads).flatMap { g in stride(from: 0, to: count, by: chunk).map { (g, $0) } }
         let lanes = max(1, min(workers, items.count))
         let buffers = (0..<lanes).map { _ in
-            (keys: Tensor(shape: [row, hd]), values: Tensor(shape: [row, hd]), queries: Tensor(shape: [group, hd]),
-             scores: Tensor(shape: [group, row]), outputs: Tensor(shape: [group, hd]))
+            (keys: Tensor(shape: [row, hd]), keysT: Tensor(shape: [hd, row]), values: Tensor(shape: [row, hd]),
+             queries: Tensor(shape: [group, hd]), scores: Tensor(shape: [group, row]), outputs: Tensor(shape: [group, hd]))
         }
         model.embed(tokens, into: a)
         for (l, layer) in w.layers.enumerated() {
@@ -148,10 +164,12 @@ public final class PrefixForks {
             }
             // Each work item copies the prompt's keys and values of its head once, then per fork writes
             // the fork's own few after them and runs the two GEMMs LlamaModel.attend runs for one
-            // position, with the same arguments: the same kernels, so the same bits as a forked KVCache.
+            // position, with the same arguments (or AttentionKernels where they give the same bits): the
+            // same bits as a forked KVCache.
             nonisolated(unsafe) let (qkvRows, attentionRows) = (a.qkv.pointer, a.attention.pointer)
             nonisolated(unsafe) let layerKeys = promptKeys.pointer + l * kvHeads * prompt * hd
             nonisolated(unsafe) let layerValues = promptValues.pointer + l * kvHeads * prompt * hd
+            nonisolated(unsafe) let layerKeysT = promptKeysTransposed.pointer + l * kvHeads * prompt * hd
             // Each fork's own keys and values at this layer, [fork][depth - 1], for head 0 (head g is g * hd on).
             let own = paths.map { path in
                 path.map { (keys: nodeSlot($0, layer: l, head: 0, values: false), values: nodeSlot($0, layer: l, head: 0, values: true)) }
@@ -159,25 +177,41 @@ public final class PrefixForks {
             nonisolated(unsafe) let ownSlots = own
             WorkerTeam.shared.run(lanes: lanes) { lane in
                 let buffer = buffers[lane]
-                let (keys, values) = (buffer.keys.pointer, buffer.values.pointer)
+                let (keys, keysT, values) = (buffer.keys.pointer, buffer.keysT.pointer, buffer.values.pointer)
                 let (queries, scores, outputs) = (buffer.queries.pointer, buffer.scores.pointer, buffer.outputs.pointer)
                 for (g, start) in items[(lane * items.count / lanes)..<((lane + 1) * items.count / lanes)] {
-                    keys.update(from: layerKeys + g * prompt * hd, count: prompt * hd)
+                    if anyBLASScores { keys.update(from: layerKeys + g * prompt * hd, count: prompt * hd) }
+                    if anyKernelScores {
+                        for k in 0..<hd { (keysT + k * row).update(from: layerKeysT + (g * hd + k) * prompt, count: prompt) }
+                    }
                     values.update(from: layerValues + g * prompt * hd, count: prompt * hd)
                     for f in start..<min(start + chunk, count) {
-                        let path = ownSlots[f], visible = prompt + path.count
+                        let path = ownSlots[f], visible = prompt + path.count, kernels = agree[path.count]
                         for (i, slot) in path.enumerated() {
-                            (keys + (prompt + i) * hd).update(from: slot.keys + g * hd, count: hd)
+                            if kernels.scores {
+                                for k in 0..<hd { keysT[k * row + prompt + i] = slot.keys[g * hd + k] }
+                            } else {
+                                (keys + (prompt + i) * hd).update(from: slot.keys + g * hd, count: hd)
+                            }
                             (values + (prompt + i) * hd).update(from: slot.values + g * hd, count: hd)
                         }
-                        for j in 0..<group {
-                            (queries + j * hd).update(from: qkvRows + f * width + (g * group + j) * hd, count: hd)
+                        // The group's query heads are adjacent in the row, as are their outputs.
+                        let groupQueries = qkvRows + f * width + g * group * hd
+                        let groupOutputs = attentionRows + f * heads * hd + g * group * hd
+                        if kernels.scores {
+                            AttentionKernels.scores(groupQueries, queries: group, keysT: keysT, stride: row, visible: visible,
+                                                    headDimension: hd, scale: scale, into: scores)
+                        } else {
+                            queries.update(from: groupQueries, count: group * hd)
+                            BLAS.sgemm(transposeB: true, m: group, n: visible, k: hd, alpha: scale, queries, keys, scores)
                         }
-                        BLAS.sgemm(transposeB: true, m: group, n: visible, k: hd, alpha: scale, queries, keys, scores)
                         for j in 0..<group { softmaxInPlace(scores + j * visible, count: visible) }
-                        BLAS.sgemm(m: group, n: hd, k: visible, scores, values, outputs)
-                        for j in 0..<group {
-                            (attentionRows + f * heads * hd + (g * group + j) * hd).update(from: outputs + j * hd, count: hd)
+                        if kernels.weightedSum {
+                            AttentionKernels.weightedSum(scores, queries: group, values: values, visible: visible,
+                                                         headDimension: hd, into: groupOutputs)
+                        } else {
+                            BLAS.sgemm(m: group, n: hd, k: visible, scores, values, outputs)
+                            groupOutputs.update(from: outputs, count: group * hd)
                         }
                     }
                 }
