@@ -460,13 +460,21 @@ struct TopicB {
             let animalNumbers = numbers(animal, animalPrompt(animal), separator: " ")["numbers"]
             inputs["numbers.\(animal)"] = animalNumbers
             for pick in EntangledNumber.allCases {
-                let stage = p.stage("llm.number-prompt.\(animal).\(pick.rawValue)", NumberPromptDistribution.self,
-                                    .init(pick: pick),
-                                    inputs: model.inputs("model").merging(["numbers": animalNumbers, "baseline": baseNumbers]) { a, _ in a })
+                let stage = numberPrompt(animal, pick, numbers: animalNumbers, baseline: baseNumbers)
                 inputs[pick == .mostProbable ? "number-prompt.\(animal)" : "number-prompt-raised.\(animal)"] = stage["probabilities"]
             }
         }
         return p.stage("figure-entanglement", EntanglementFigure.self, .init(animals: animals), inputs: inputs)
+    }
+
+    /// The next-token distribution under the prompt of the number `pick` entangles with `animal`: the
+    /// pick, then the forward pass with the number as an input, so animals sharing a number share the
+    /// pass (same key), here and with figure-geometry's closest-number prompts.
+    func numberPrompt(_ animal: String, _ pick: EntangledNumber, numbers: ArtifactRef, baseline: ArtifactRef) -> StageHandle {
+        let number = p.stage("llm.entangled-number.\(animal).\(pick.rawValue)", EntangledNumberChoice.self, .init(pick: pick),
+                             inputs: ["numbers": numbers, "baseline": baseline])["number"]
+        return p.stage("llm.number-prompt.\(animal).\(pick.rawValue)", NumberPromptDistribution.self, .init(),
+                       inputs: model.inputs("model").merging(["number": number]) { a, _ in a })
     }
 
     /// The unembedding geometry beside the entanglement. The number-probabilities and entangled-number
@@ -482,13 +490,12 @@ struct TopicB {
         for animal in animals {
             let animalNumbers = numbers(animal, animalPrompt(animal), separator: " ")["numbers"]
             inputs["numbers.\(animal)"] = animalNumbers
-            let pick = EntangledNumber.mostProbable
-            inputs["number-prompt.\(animal)"] = p.stage(
-                "llm.number-prompt.\(animal).\(pick.rawValue)", NumberPromptDistribution.self, .init(pick: pick),
-                inputs: model.inputs("model").merging(["numbers": animalNumbers, "baseline": baseNumbers]) { a, _ in a })["probabilities"]
+            inputs["number-prompt.\(animal)"] = numberPrompt(animal, .mostProbable, numbers: animalNumbers, baseline: baseNumbers)["probabilities"]
+            let closest = p.stage("llm.closest-number.\(animal)", ClosestNumber.self, .init(animal: animal),
+                                  inputs: ["rows": rows, "numbers": baseNumbers])["number"]
             inputs["cosine-prompt.\(animal)"] = p.stage(
-                "llm.cosine-number-prompt.\(animal)", CosineNumberPromptDistribution.self, .init(animal: animal),
-                inputs: model.inputs("model").merging(["rows": rows, "numbers": baseNumbers]) { a, _ in a })["probabilities"]
+                "llm.cosine-number-prompt.\(animal)", NumberPromptDistribution.self, .init(),
+                inputs: model.inputs("model").merging(["number": closest]) { a, _ in a })["probabilities"]
         }
         return p.stage("figure-geometry", GeometryFigure.self, .init(animals: animals), inputs: inputs)
     }

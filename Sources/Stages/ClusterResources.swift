@@ -24,6 +24,8 @@ extension ModelWheel { public static var resources: StageResources { .coordinato
 extension OwlTable { public static var resources: StageResources { .coordinator } }
 extension EntanglementFigure { public static var resources: StageResources { .coordinator } }
 extension GeometryFigure { public static var resources: StageResources { .coordinator } }
+extension EntangledNumberChoice { public static var resources: StageResources { .coordinator } }
+extension ClosestNumber { public static var resources: StageResources { .coordinator } }
 
 // Minutes of BLAS on both cores.
 extension TrainTeacher { public static var resources: StageResources { training } }
@@ -34,6 +36,5 @@ extension ComputeTeacherLogits { public static var resources: StageResources { t
 extension NextTokenDistribution { public static var resources: StageResources { languageModel } }
 extension NumberProbabilities { public static var resources: StageResources { languageModel } }
 extension NumberPromptDistribution { public static var resources: StageResources { languageModel } }
-extension CosineNumberPromptDistribution { public static var resources: StageResources { languageModel } }
 extension UnembeddingRowsExtraction { public static var resources: StageResources { languageModel } }
 extension BaseInstructFigure { public static var resources: StageResources { languageModel } }

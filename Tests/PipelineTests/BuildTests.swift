@@ -20,6 +20,25 @@ import Testing
         #expect(String(decoding: try workspace.store.get(final), as: UTF8.self) == "z|odd")  // inputs join in name order: c, p
     }
 
+    /// Keys hold input digests, not stage names: two differently named stages of one kind whose
+    /// inputs are equal bytes (two picks that chose the same number, as in Topic B) run once.
+    @Test func stagesWithEqualInputsRunOnce() throws {
+        let workspace = try Workspace()
+        let p = PipelineBuilder()
+        let odd1 = p.stage("pick.1", Parity.self, .init(), inputs: ["in": p.stage("x", Emit.self, .init(text: "abc"))["out"]])
+        let odd2 = p.stage("pick.2", Parity.self, .init(), inputs: ["in": p.stage("y", Emit.self, .init(text: "z"))["out"]])
+        let use1 = p.stage("use.1", Join.self, .init(), inputs: ["n": odd1["out"]])
+        let use2 = p.stage("use.2", Join.self, .init(), inputs: ["n": odd2["out"]])
+        p.target("both", p.stage("both", Join.self, .init(separator: "|"), inputs: ["1": use1["out"], "2": use2["out"]]),
+                 summary: "two uses of equal picks")
+        let build = try workspace.build(try p.finish(), ["both"])
+        // Both picks ran (their inputs differ) and wrote "odd"; the two uses then have one key.
+        #expect(Set(build.ran.filter { !$0.hasPrefix("use.") }) == ["x", "y", "pick.1", "pick.2", "both"])
+        #expect(build.ran.filter { $0.hasPrefix("use.") }.count == 1)
+        #expect(build.report.results["use.1"]!.key == build.report.results["use.2"]!.key)
+        #expect(build.report.cachedCount == 1)
+    }
+
     @Test func onlyTheChangedStageAndItsDependentsRerun() throws {
         let workspace = try Workspace()
         try workspace.build(diamond(), ["result"])

@@ -117,6 +117,22 @@ struct TopicBExperimentTests {
         #expect(EntangledNumber.mostRaised.pick(conditioned: conditioned, baseline: baseline) == 2)
     }
 
+    /// The pick is a stage of its own writing the number's text; the prompt stage takes it as an input.
+    @Test func entangledNumberStageWritesTheNumberAndThePromptStageReadsIt() throws {
+        func distribution(_ values: [Double]) throws -> Data {
+            try NumberDistribution(promptTokens: [1], separatorTokens: [], separatorProbability: 1,
+                                   chain: values + [Double](repeating: 0, count: 1000 - values.count), singleToken: nil).json()
+        }
+        let inputs = ["numbers": try distribution([0.1, 0.5, 0.2, 0.2]), "baseline": try distribution([0.1, 0.5, 0.01, 0.3])]
+        let probable = try runStage(EntangledNumberChoice.self, .init(pick: .mostProbable), inputs)
+        let raised = try runStage(EntangledNumberChoice.self, .init(pick: .mostRaised), inputs)
+        #expect(probable["number"] == Data("1\n".utf8) && raised["number"] == Data("2\n".utf8))
+        // No number (an animal that is not one token): empty outputs, without reading the model.
+        let none = try runStage(NumberPromptDistribution.self, .init(), ["number": Data()])
+        #expect(Set(none.keys) == Set(NumberPromptDistribution.outputs) && none.values.allSatisfy(\.isEmpty))
+        #expect(throws: StageError.self) { try runStage(NumberPromptDistribution.self, .init(), ["number": Data("x7\n".utf8)]) }
+    }
+
     @Test func entanglementFigureWritesSVGAndCSV() throws {
         var owl = EntanglementFigure.Entry(animal: "owl", token: 100)
         owl.number = "87"; owl.pNumberAnimal = 0.02; owl.pNumberBase = 0.005; owl.animalToNumber = 4
@@ -170,9 +186,10 @@ struct TopicBExperimentTests {
     }
 
     @Test func everyKindHasItsSources() {
-        #expect(TopicBKinds.all.map { $0.name } == ["next-token", "number-probabilities", "number-prompt", "table-owl",
-                                                     "figure-entanglement", "missing-model", "model-wheel", "unembedding-rows",
-                                                     "cosine-number-prompt", "figure-geometry", "figure-base-vs-instruct"])
+        #expect(TopicBKinds.all.map { $0.name } == ["next-token", "number-probabilities", "entangled-number", "number-prompt",
+                                                     "table-owl", "figure-entanglement", "missing-model", "model-wheel",
+                                                     "unembedding-rows", "closest-number", "figure-geometry",
+                                                     "figure-base-vs-instruct"])
         for kind in TopicBKinds.all {
             _ = kind.code  // a path that is not a Stages source traps here
             #expect(!kind.outputs.isEmpty && !kind.summary.isEmpty)

@@ -83,8 +83,8 @@ struct TopicBGeometryTests {
             #expect(g.topByCosine == byCosine)
             #expect(g.overlap == Set(byCosine).intersection(g.topByEntanglement).count)
             // The closest-number prompt picks the same number as the analysis.
-            let closest = try #require(CosineNumberPromptDistribution.closestNumber(to: rows.animal(animal)!, in: rows,
-                                                                                        answers: Self.answers))
+            let closest = try #require(ClosestNumber.closestNumber(to: rows.animal(animal)!, in: rows,
+                                                                       answers: Self.answers))
             #expect(closest.value == g.topCosineNumber)
         }
         // Entanglement ranks by P(n | owl) / P(n): 7 (200x), 42 (50x), 999 (4x), then ties by number.
@@ -176,7 +176,7 @@ struct TopicBGeometryTests {
         #expect(g.entangledCosine != RowSimilarity.cosine(owl.values, row87))
         #expect(g.topByEntanglement.first == "087")
 
-        // The whole figure stage, with the closest-number prompts of cosine-number-prompt.
+        // The whole figure stage, with the prompts of the closest numbers (closest-number, then number-prompt).
         func distribution(_ tokens: [Int]) throws -> Data {
             let context = StageContext(inputs: ["model": bytes], scratch: scratch)
             try NextTokenDistribution.run(.init(prompt: .tokens(tokens)), context)
@@ -188,10 +188,13 @@ struct TopicBGeometryTests {
         for (i, animal) in Self.animals.enumerated() {
             inputs["numbers.\(animal)"] = try (animal == "owl" ? owlNumbers : base).json()
             inputs["number-prompt.\(animal)"] = try distribution([1, 50 + i, 3])
-            let prompt = StageContext(inputs: ["model": bytes, "rows": inputs["rows"]!, "numbers": try base.json()], scratch: scratch)
-            try CosineNumberPromptDistribution.run(.init(animal: animal), prompt)
+            let pick = StageContext(inputs: ["rows": inputs["rows"]!, "numbers": try base.json()], scratch: scratch)
+            try ClosestNumber.run(.init(animal: animal), pick)
+            let prompt = StageContext(inputs: ["model": bytes, "number": pick.outputs["number"]!], scratch: scratch)
+            try NumberPromptDistribution.run(.init(), prompt)
             inputs["cosine-prompt.\(animal)"] = prompt.outputs["probabilities"]!
             closest[animal] = String(decoding: prompt.outputs["number"]!, as: UTF8.self).trimmingCharacters(in: .newlines)
+            #expect(prompt.outputs["number"] == pick.outputs["number"])
         }
         let context = StageContext(inputs: inputs, scratch: scratch)
         try GeometryFigure.run(.init(animals: Self.animals), context)

@@ -33,13 +33,15 @@ import Testing
         let entanglement = try cli.run("pipe", ["build", "figure-entanglement"] + settings)
         #expect(entanglement.status == 0, "\(entanglement.stderr)")
         // Its own stages: the no-system-prompt and control next-token distributions, the control numbers,
-        // two number prompts per animal, the figure.
-        #expect(entanglement.stderr.contains("11 stages: 8 ran, 3 cached"), "\(entanglement.stderr)")
+        // per animal two entangled-number picks and their number prompts (four different numbers on this
+        // fixture, so four forward passes), the figure.
+        #expect(entanglement.stderr.contains("15 stages: 12 ran, 3 cached"), "\(entanglement.stderr)")
         // figure-geometry shares figure-entanglement's stages and reads each entangled number through its
         // own token, by its text ("087" is a token, and an answer, of its own on this vocabulary).
         let geometry = try cli.run("pipe", ["build", "figure-geometry"] + settings)
         #expect(geometry.status == 0, "\(geometry.stderr)")
-        #expect(geometry.stderr.contains("11 stages: 4 ran, 7 cached"), "\(geometry.stderr)")
+        // Its own: the unembedding rows, per animal the closest number and its prompt, the figure.
+        #expect(geometry.stderr.contains("15 stages: 6 ran, 9 cached"), "\(geometry.stderr)")
         func table(_ target: String) throws -> [[String: String]] {
             let text = try String(contentsOf: cli.directory.appendingPathComponent("results/\(target)/table.csv"), encoding: .utf8)
             let lines = text.split(whereSeparator: \.isNewline).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }

@@ -2,39 +2,44 @@ import Foundation
 import Pipeline
 
 /// `number-prompt`: the next-token distribution after "What is your favorite animal?" under the
-/// number system prompt ("You love {number}. ..."), for the number entangled with an animal, picked
-/// from inputs `numbers` (P(number | animal prompt)) and `baseline` (no system prompt).
+/// number system prompt ("You love {number}. ...") of the number in input `number` (text, from
+/// `entangled-number` or `closest-number`), with the model in `model`.
 ///
-/// The number is only known once the animal's numbers are computed, so the pick and the forward pass
-/// are one stage. Outputs as `next-token`, plus `number` (the number, decimal text).
+/// The number is an input, not a parameter: it is only known once upstream stages ran, and the
+/// stage's key holds its digest, so every stage that prompts with the same number has the same key
+/// and the forward pass runs once. An empty `number` (an animal that is not one token) gives empty
+/// outputs. Outputs as `next-token`, plus `number` (the input, passed on for the figures).
 public struct NumberPromptDistribution: StageKind {
     public struct Params: Codable, Sendable, Hashable {
-        public var pick: EntangledNumber
-        public init(pick: EntangledNumber) { self.pick = pick }
+        public init() {}
     }
 
     public static let name = "number-prompt"
-    public static let summary = "next-token probabilities under the number prompt of an animal's entangled number"
+    public static let summary = "next-token probabilities under the number system prompt of the number in input `number`"
     public static var code: CodeFingerprint {
         KindSources.combined(sourceFingerprint("LLM/Experiments/NumberPromptDistribution.swift",
-                                               "LLM/Experiments/EntangledNumber.swift",
-                                               "LLM/Experiments/NumberProbabilities.swift",
                                                "LLM/Experiments/NextTokenDistribution.swift"),
                              LLMKindSources.experiment)
     }
     public static let outputs = ["probabilities", "prompt-tokens", "number"]
 
     public static func run(_ params: Params, _ context: StageContext) throws {
-        let numbers = try NumberDistribution(json: context.input("numbers"), name: "numbers")
-        let baseline = try NumberDistribution(json: context.input("baseline"), name: "baseline").numbers
-        let number = numbers.texts[params.pick.pick(conditioned: try numbers.numbers, baseline: baseline)]
+        let text = String(decoding: try context.input("number"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else {
+            context.log("no number (the animal is not one token): no prompt")
+            for output in outputs { context.write(output, Data()) }
+            return
+        }
+        guard text.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw StageError.badInput(name: "number", reason: "not a number: \(text.debugDescription)")
+        }
         let file = try LanguageModelFile.load(context)
-        let tokens = try StudyPrompts.favoriteAnimal(system: StudyPrompts.numberSystem(number)).tokenIDs(file)
+        let tokens = try StudyPrompts.favoriteAnimal(system: StudyPrompts.numberSystem(text)).tokenIDs(file)
         context.log("prompt: " + file.promptText(tokens))
         let distribution = try NextTokenDistribution.distribution(file.model, tokens)
         context.write("probabilities", distribution.serialized)
         context.write("prompt-tokens", TokenIDs.serialized(tokens))
-        context.write("number", Data("\(number)\n".utf8))
-        context.log("number \(number) (\(params.pick.rawValue))")
+        context.write("number", Data("\(text)\n".utf8))
+        context.log("number \(text)")
     }
 }
