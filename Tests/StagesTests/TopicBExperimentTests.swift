@@ -75,6 +75,21 @@ struct TopicBExperimentTests {
         }
     }
 
+    /// The AVX2 sums of exponentials (CKernels/ExpSumAVX2.h) give the portable loop's Doubles.
+    @Test(arguments: CPUFeatures.runnableISAs) func numberTrieStatsAreTheSameWithEveryKernel(isa: VectorISA) {
+        for count in [3, 8, 13, 1000, 1003, 1004] {
+            let logits: [Float] = (0..<count).map { i in Float(Foundation.sin(Double(i) * 12.9898) * 40 - 20) }
+            let nonDigit: [Float] = (0..<count).map { $0 % 5 == 2 ? 0 : 1 }
+            let tokens = [0, count - 1, count / 2]
+            let (portable, kernel) = logits.withUnsafeBufferPointer {
+                (NumberTrie.stats($0.baseAddress!, tokens, nonDigit: nonDigit, isa: .portable),
+                 NumberTrie.stats($0.baseAddress!, tokens, nonDigit: nonDigit, isa: isa))
+            }
+            #expect(portable.end.bitPattern == kernel.end.bitPattern, "\(isa), \(count) logits")
+            for token in tokens { #expect(portable.next[token]!.bitPattern == kernel.next[token]!.bitPattern) }
+        }
+    }
+
     @Test func numberTrieWithoutSeparator() throws {
         let model = try LlamaModel(ggufPath: Self.ggufPath)
         let prompt = [1, 50, 51, 52]

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// P(the answer is n) for n in 0..<1000 after a prompt, by the chain rule over the tokens the
@@ -63,7 +64,9 @@ public enum NumberTrie {
     /// digit). The normalizer sums, in Double, exponentials taken in Float by vectorExp (2 ulp): a
     /// thousand nodes of 49152 logits each made libm's exp a third of the stage; `nonDigit` holds 1 for
     /// the tokens that do not start with a digit, 0 for the others.
-    static func stats(_ logits: UnsafePointer<Float>, _ tokens: [Int], nonDigit mask: [Float]) -> (next: [Int: Double], end: Double) {
+    /// `isa` picks the kernel of the exponentials' sums (CKernels/ExpSumAVX2.h: the same Doubles).
+    static func stats(_ logits: UnsafePointer<Float>, _ tokens: [Int], nonDigit mask: [Float],
+                      isa: VectorISA = CPUFeatures.vectorISA) -> (next: [Int: Double], end: Double) {
         let n = mask.count
         var top4 = SIMD4<Float>(repeating: -.infinity)
         var i = 0
@@ -74,6 +77,13 @@ public enum NumberTrie {
         i = 0
         mask.withUnsafeBufferPointer { mask in
             let mask = mask.baseAddress!
+            #if arch(x86_64)
+            if isa >= .avx2 {
+                var z = [Double](repeating: 0, count: 4), masked = z
+                i = pipe_exp_sums_avx2(logits, mask, n, m, &z, &masked)
+                z4 = SIMD4(z[0], z[1], z[2], z[3]); nonDigit4 = SIMD4(masked[0], masked[1], masked[2], masked[3])
+            }
+            #endif
             while i + 4 <= n {
                 let e = vectorExp(load4(logits + i) - m)
                 z4 += SIMD4<Double>(e)
