@@ -8,7 +8,8 @@ import Foundation
 /// a number-probabilities stage allocates some 200 MB of activations and logits, so a Topic B build's
 /// 29 of them paid it 29 times. A reused block is only zero-filled, in memory that is already mapped.
 final class HugePagePool: @unchecked Sendable {
-    static let shared = HugePagePool(capacity: 1 << 30)
+    /// PIPE_TENSOR_POOL=off keeps nothing (each block goes back to the system), for comparisons.
+    static let shared = HugePagePool(capacity: ProcessInfo.processInfo.environment["PIPE_TENSOR_POOL"] == "off" ? 0 : 1 << 30)
 
     /// Bytes of idle blocks kept at most.
     let capacity: Int
