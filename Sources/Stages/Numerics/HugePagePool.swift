@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Why: glibc returns blocks this large to the kernel on free, and the next one is page-faulted and
 /// zeroed by the kernel again, page by page. Under a hypervisor that cost about 0.25 s per 100 MB:
-/// a number-probabilities stage allocates some 200 MB of activations and logits, so a Topic B build's
+/// a number-probabilities stage allocates some 150 MB of logits and node caches, so a Topic B build's
 /// 29 of them paid it 29 times. A reused block is only zero-filled, in memory that is already mapped.
 final class HugePagePool: @unchecked Sendable {
     /// PIPE_TENSOR_POOL=off keeps nothing (each block goes back to the system), for comparisons.
