@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 import Foundation
 #if arch(x86_64)
@@ -78,7 +79,7 @@ func rmsNorm(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ y: Uns
 
 /// x (count) = softmax(x), in place; x must hold at least one value.
 @inline(__always)
-func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
+func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, count: Int, isa: VectorISA = CPUFeatures.vectorISA) {
     var top4 = SIMD4<Float>(repeating: -.infinity)
     var i = 0
     while i + 4 <= count { top4 = lanewiseMax(top4, load4(x + i)); i += 4 }
@@ -86,6 +87,13 @@ func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
     while i < count { top = Swift.max(top, x[i]); i += 1 }
     var acc0 = SIMD4<Float>.zero, acc1 = SIMD4<Float>.zero
     i = 0
+    #if arch(x86_64)
+    if isa >= .avx2 {  // the same exponentials and sums, 8 lanes at a time (CKernels/LlamaActivationsAVX2.h)
+        var sums = SIMD8<Float>.zero
+        i = withUnsafeMutableBytes(of: &sums) { pipe_softmax_exponentials_avx2(x, count, top, $0.baseAddress!.assumingMemoryBound(to: Float.self)) }
+        acc0 = sums.lowHalf; acc1 = sums.highHalf
+    }
+    #endif
     while i + 8 <= count {
         let e0 = vectorExp(load4(x + i) - top), e1 = vectorExp(load4(x + i + 4) - top)
         store4(e0, x + i)
@@ -102,8 +110,12 @@ func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
 
 /// out[i] = silu(gate[i]) * up[i] = gate / (1 + e^-gate) * up, for count values.
 @inline(__always)
-func swiGLU(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count: Int) {
+func swiGLU(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count: Int,
+            isa: VectorISA = CPUFeatures.vectorISA) {
     var i = 0
+    #if arch(x86_64)
+    if isa >= .avx2 { i = pipe_swiglu_avx2(gate, up, out, count) }  // the same Floats, 8 lanes at a time
+    #endif
     while i + 4 <= count {
         let g = load4(gate + i)
         store4(g / (1 + vectorExp(-g)) * load4(up + i), out + i)
