@@ -23,6 +23,13 @@ struct Options {
     /// Measure the sgemm peak only (no training).
     var peakOnly = false
 
+    static let usage = """
+        usage: TrainingBenchmark [--models 25] [--samples 60000] [--batch 1024] [--hidden 256] [--mnist DIR]
+                                 [--json] [--skip-peak] [--peak-only]
+        One teacher epoch, one distillation epoch and the teacher's logits at full scale, with their GFLOP/s
+        and the OpenBLAS sgemm peak measured in the same run (see the comment atop main.swift).
+        """
+
     init(_ arguments: [String]) {
         var i = 0
         func value() -> String { i += 1; return i < arguments.count ? arguments[i] : "" }
@@ -36,7 +43,10 @@ struct Options {
             case "--json": json = true
             case "--skip-peak": skipPeak = true
             case "--peak-only": peakOnly = true
-            default: fatalError("unknown argument \(arguments[i])")
+            case "--help", "-h": print(Self.usage); exit(0)
+            default:
+                FileHandle.standardError.write(Data("TrainingBenchmark: unknown argument \(arguments[i])\n\(Self.usage)\n".utf8))
+                exit(2)
             }
             i += 1
         }

@@ -23,19 +23,21 @@ static inline long pipe_add_bias_relu_avx2(float *z, const float *bias, long row
     return done;
 }
 
-/// grad = activation > 0 ? grad : +0 and sums[c] = Σ_r grad[r, c] (rows in order), for columns
+/// grad = activation > 0 ? grad : +0 and sums[c] = Σ_r grad[r, c] (rows in order), and with `clear`
+/// activation = +0 once read (its last use: the next forward GEMM then skips zeroing it), for columns
 /// 0 ..< 8 * (cols / 8); returns how many columns it did.
 __attribute__((target("avx2")))
-static inline long pipe_relu_backward_column_sums_avx2(float *grad, const float *activation, long rows, long cols,
-                                                       float *sums) {
+static inline long pipe_relu_backward_column_sums_avx2(float *grad, float *activation, long rows, long cols,
+                                                       float *sums, int clear) {
     long done = cols / 8 * 8;
     const __m256 zero = _mm256_setzero_ps();
     for (long c = 0; c < done; c += 8) _mm256_storeu_ps(sums + c, zero);
     for (long r = 0; r < rows; r++) {
         float *g = grad + r * cols;
-        const float *a = activation + r * cols;
+        float *a = activation + r * cols;
         for (long c = 0; c < done; c += 8) {
             __m256 keep = _mm256_cmp_ps(_mm256_loadu_ps(a + c), zero, _CMP_GT_OQ);
+            if (clear) _mm256_storeu_ps(a + c, zero);
             __m256 x = _mm256_and_ps(keep, _mm256_loadu_ps(g + c));
             _mm256_storeu_ps(g + c, x);
             _mm256_storeu_ps(sums + c, _mm256_add_ps(_mm256_loadu_ps(sums + c), x));

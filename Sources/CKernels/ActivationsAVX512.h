@@ -22,19 +22,21 @@ static inline long pipe_add_bias_relu_avx512(float *z, const float *bias, long r
     return done;
 }
 
-/// grad = activation > 0 ? grad : +0 and sums[c] = Σ_r grad[r, c] (rows in order), for columns
+/// grad = activation > 0 ? grad : +0 and sums[c] = Σ_r grad[r, c] (rows in order), and with `clear`
+/// activation = +0 once read (its last use: the next forward GEMM then skips zeroing it), for columns
 /// 0 ..< 16 * (cols / 16); returns how many columns it did.
 __attribute__((target("avx512f")))
-static inline long pipe_relu_backward_column_sums_avx512(float *grad, const float *activation, long rows, long cols,
-                                                         float *sums) {
+static inline long pipe_relu_backward_column_sums_avx512(float *grad, float *activation, long rows, long cols,
+                                                         float *sums, int clear) {
     long done = cols / 16 * 16;
     const __m512 zero = _mm512_setzero_ps();
     for (long c = 0; c < done; c += 16) _mm512_storeu_ps(sums + c, zero);
     for (long r = 0; r < rows; r++) {
         float *g = grad + r * cols;
-        const float *a = activation + r * cols;
+        float *a = activation + r * cols;
         for (long c = 0; c < done; c += 16) {
             __mmask16 keep = _mm512_cmp_ps_mask(_mm512_loadu_ps(a + c), zero, _CMP_GT_OQ);
+            if (clear) _mm512_storeu_ps(a + c, zero);
             __m512 x = _mm512_maskz_mov_ps(keep, _mm512_loadu_ps(g + c));
             _mm512_storeu_ps(g + c, x);
             _mm512_storeu_ps(sums + c, _mm512_add_ps(_mm512_loadu_ps(sums + c), x));

@@ -8,7 +8,9 @@ func forward(_ w: UnsafePointer<Float>, _ ws: Workspace, rows: Int) {
         let (fanIn, fanOut) = (shape.sizes[l], shape.sizes[l + 1])
         let input = l == 0 ? ws.input.pointer : ws.activations[l - 1].pointer
         let output = ws.activations[l].pointer
-        matmulTransposedB(input, w + shape.weightOffset(l), output, m: rows, n: fanOut, k: fanIn)
+        let beta: Float = ws.dirtyRows[l] == 0 ? 1 : 0
+        ws.dirtyRows[l] = max(ws.dirtyRows[l], rows)
+        matmulTransposedB(input, w + shape.weightOffset(l), output, m: rows, n: fanOut, k: fanIn, beta: beta)
         if l < shape.layers - 1 {
             addBiasReLU(output, w + shape.biasOffset(l), rows: rows, cols: fanOut)
         } else {
@@ -31,12 +33,15 @@ func backward(_ w: UnsafePointer<Float>, _ ws: Workspace, rows: Int) {
         let (fanIn, fanOut) = (shape.sizes[l], shape.sizes[l + 1])
         let input = l == 0 ? ws.input.pointer : ws.activations[l - 1].pointer
         let delta = ws.deltas[l].pointer
-        matmulTransposedA(delta, input, g + shape.weightOffset(l), m: fanOut, n: fanIn, k: rows)
+        matmulTransposedA(delta, input, g + shape.weightOffset(l), m: fanOut, n: fanIn, k: rows,
+                          beta: ws.gradientCleared ? 1 : 0)
         if l > 0 {
             let previous = ws.deltas[l - 1].pointer
             matmul(delta, w + shape.weightOffset(l), previous, m: rows, n: fanIn, k: fanOut)
             reluBackwardColumnSums(previous, activation: ws.activations[l - 1].pointer, rows: rows, cols: fanIn,
-                                   g + shape.biasOffset(l - 1))
+                                   g + shape.biasOffset(l - 1), clearingActivation: true)
+            if rows >= ws.dirtyRows[l - 1] { ws.dirtyRows[l - 1] = 0 }
         }
     }
+    ws.gradientCleared = false
 }

@@ -69,7 +69,8 @@ func train(_ state: TrainingState, _ objective: some TrainingObjective, _ schedu
         let loss = objective.gradient(model: model, indices: indices, parameters: w, workspace: ws)
         adamStep(w, gradient: ws.gradient.pointer, m: state.adamM.pointer + model * count,
                  v: state.adamV.pointer + model * count, count: count,
-                 step: firstStep + unit + 1, settings: schedule.adam)
+                 step: firstStep + unit + 1, settings: schedule.adam, clearingGradient: true)
+        ws.gradientCleared = true
         book.record(unit: unit, loss: loss)
     }
     state.adamStep = firstStep + units

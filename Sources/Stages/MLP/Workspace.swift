@@ -16,6 +16,13 @@ final class Workspace: @unchecked Sendable {
     var labels: [UInt8]
     /// Small per-row scratch for loss kernels.
     let scratch: Tensor
+    /// Per layer l: how many leading rows of activations[l] may be nonzero (0: all are +0, so the
+    /// forward GEMM adds to them with beta 1 instead of OpenBLAS zeroing them first). The backward
+    /// pass clears a hidden layer's activations as it last reads them.
+    var dirtyRows: [Int]
+    /// Whether every value of `gradient` is +0 (Adam clears it as it reads it), so the backward pass's
+    /// weight-gradient GEMMs add to it with beta 1.
+    var gradientCleared = true  // tensors start zero-filled
 
     init(shape: MLPShape, batch: Int) {
         self.shape = shape
@@ -27,6 +34,7 @@ final class Workspace: @unchecked Sendable {
         targets = Tensor(shape: [batch, shape.outputs])
         labels = [UInt8](repeating: 0, count: batch)
         scratch = Tensor(shape: [2 * shape.outputs])
+        dirtyRows = [Int](repeating: 0, count: shape.layers)  // tensors start zero-filled
     }
 
     var logits: UnsafeMutablePointer<Float> { activations[shape.layers - 1].pointer }

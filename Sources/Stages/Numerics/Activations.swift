@@ -55,22 +55,29 @@ func reluBackward(_ grad: UnsafeMutablePointer<Float>, activation: UnsafePointer
 
 /// grad (rows, cols) *= [activation > 0] as reluBackward does, and sums (cols) = the column sums
 /// of the result, rows in order as columnSums adds them: one pass where there were two.
+/// `clearingActivation` also sets activation (which must then be writable) to +0 as it is read: its
+/// last use in a step, so that the next forward GEMM into it can add to zeros (beta 1) instead of
+/// having OpenBLAS zero it in a pass of its own (the same bits: with beta 0 OpenBLAS zeroes C, then adds).
 @inline(__always)
 func reluBackwardColumnSums(_ grad: UnsafeMutablePointer<Float>, activation: UnsafePointer<Float>, rows: Int,
-                            cols: Int, _ sums: UnsafeMutablePointer<Float>, isa: VectorISA = CPUFeatures.vectorISA) {
+                            cols: Int, _ sums: UnsafeMutablePointer<Float>, clearingActivation: Bool = false,
+                            isa: VectorISA = CPUFeatures.vectorISA) {
+    let writable = UnsafeMutablePointer(mutating: activation)
     var first = 0
     #if arch(x86_64)
+    let clear: Int32 = clearingActivation ? 1 : 0
     switch isa {
-    case .avx512: first = pipe_relu_backward_column_sums_avx512(grad, activation, rows, cols, sums)
-    case .avx2: first = pipe_relu_backward_column_sums_avx2(grad, activation, rows, cols, sums)
+    case .avx512: first = pipe_relu_backward_column_sums_avx512(grad, writable, rows, cols, sums, clear)
+    case .avx2: first = pipe_relu_backward_column_sums_avx2(grad, writable, rows, cols, sums, clear)
     case .portable: break
     }
     #endif
     for c in first..<cols { sums[c] = 0 }
     for r in 0..<rows {
-        let g = grad + r * cols, a = activation + r * cols
+        let g = grad + r * cols, a = writable + r * cols
         for c in first..<cols {
             let keep: UInt32 = a[c] > 0 ? ~0 : 0
+            if clearingActivation { a[c] = 0 }
             let x = Float(bitPattern: g[c].bitPattern & keep)
             g[c] = x
             sums[c] += x

@@ -19,9 +19,12 @@ public struct AdamSettings: Sendable, Equatable {
 /// Scalars are formed in Double as PyTorch does in Python, then rounded to Float. A parameter
 /// whose gradient was always 0 keeps m = v = 0 and so stays bit-identical. `isa` chooses the
 /// kernel only (CKernels/AdamAVX512.h and AdamAVX2.h: the same operations, 16 or 8 lanes at a time).
-func adamStep(_ w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
+/// `clearingGradient` also sets g (which must then be writable) to +0 as it is read, so that the next
+/// backward pass's weight-gradient GEMMs add to zeros (beta 1) instead of OpenBLAS zeroing them first.
+func adamStep(_ w: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>,
               m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, count: Int,
-              step: Int, settings: AdamSettings, isa: VectorISA = CPUFeatures.vectorISA) {
+              step: Int, settings: AdamSettings, clearingGradient: Bool = false, isa: VectorISA = CPUFeatures.vectorISA) {
+    let g = UnsafeMutablePointer(mutating: gradient)
     let t = Double(step)
     let stepSize = Float(settings.learningRate / (1 - pow(settings.beta1, t)))
     let correction2 = Float((1 - pow(settings.beta2, t)).squareRoot())
@@ -34,9 +37,10 @@ func adamStep(_ w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>
     typealias V = SIMD4<Float>
     var i = 0
     #if arch(x86_64)
+    let clear: Int32 = clearingGradient ? 1 : 0
     switch isa {
-    case .avx512: i = pipe_adam_avx512(w, g, m, v, count, stepSize, correction2, oneMinusBeta1, beta2, oneMinusBeta2, epsilon)
-    case .avx2: i = pipe_adam_avx2(w, g, m, v, count, stepSize, correction2, oneMinusBeta1, beta2, oneMinusBeta2, epsilon)
+    case .avx512: i = pipe_adam_avx512(w, g, m, v, count, stepSize, correction2, oneMinusBeta1, beta2, oneMinusBeta2, epsilon, clear)
+    case .avx2: i = pipe_adam_avx2(w, g, m, v, count, stepSize, correction2, oneMinusBeta1, beta2, oneMinusBeta2, epsilon, clear)
     case .portable: break
     }
     #endif
@@ -45,6 +49,7 @@ func adamStep(_ w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>
         let m0 = UnsafeRawPointer(m + i).loadUnaligned(as: V.self)
         let v0 = UnsafeRawPointer(v + i).loadUnaligned(as: V.self)
         let w0 = UnsafeRawPointer(w + i).loadUnaligned(as: V.self)
+        if clearingGradient { UnsafeMutableRawPointer(g + i).storeBytes(of: V.zero, as: V.self) }
         let mi = m0 + oneMinusBeta1 * (gi - m0)
         let vi = v0 * beta2 + oneMinusBeta2 * gi * gi
         UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: V.self)
@@ -55,6 +60,7 @@ func adamStep(_ w: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>
     }
     while i < count {
         let gi = g[i]
+        if clearingGradient { g[i] = 0 }
         let mi = m[i] + oneMinusBeta1 * (gi - m[i])
         let vi = v[i] * beta2 + oneMinusBeta2 * gi * gi
         m[i] = mi
