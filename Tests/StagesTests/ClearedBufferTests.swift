@@ -59,9 +59,7 @@ struct ClearedBufferTests {
         let gradient = ws.gradient.array.map(\.bitPattern)
         let (m, v) = (Tensor(shape: [shape.parameterCount]), Tensor(shape: [shape.parameterCount]))
         let scratch = Tensor(shape: [shape.parameterCount], w.array)
-        adamStep(scratch.pointer, gradient: ws.gradient.pointer, m: m.pointer, v: v.pointer, count: shape.parameterCount,
-                 step: 1, settings: AdamSettings(learningRate: 1e-3), clearingGradient: true)
-        ws.gradientCleared = true
+        ws.adamStep(scratch.pointer, m: m.pointer, v: v.pointer, step: 1, settings: AdamSettings(learningRate: 1e-3))
         return (logits, gradient)
     }
 

@@ -67,10 +67,8 @@ func train(_ state: TrainingState, _ objective: some TrainingObjective, _ schedu
         let w = state.parameters(of: model)
         let ws = workspaces[worker]
         let loss = objective.gradient(model: model, indices: indices, parameters: w, workspace: ws)
-        adamStep(w, gradient: ws.gradient.pointer, m: state.adamM.pointer + model * count,
-                 v: state.adamV.pointer + model * count, count: count,
-                 step: firstStep + unit + 1, settings: schedule.adam, clearingGradient: true)
-        ws.gradientCleared = true
+        ws.adamStep(w, m: state.adamM.pointer + model * count, v: state.adamV.pointer + model * count,
+                    step: firstStep + unit + 1, settings: schedule.adam)
         book.record(unit: unit, loss: loss)
     }
     state.adamStep = firstStep + units

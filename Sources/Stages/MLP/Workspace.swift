@@ -37,6 +37,15 @@ final class Workspace: @unchecked Sendable {
         dirtyRows = [Int](repeating: 0, count: shape.layers)  // tensors start zero-filled
     }
 
+    /// One Adam step of the model with parameters w and moments m, v from `gradient`, which Adam clears
+    /// as it reads it (so `gradientCleared` holds again).
+    func adamStep(_ w: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
+                  step: Int, settings: AdamSettings) {
+        Stages.adamStep(w, gradient: gradient.pointer, m: m, v: v, count: shape.parameterCount, step: step,
+                        settings: settings, clearingGradient: true)
+        gradientCleared = true
+    }
+
     var logits: UnsafeMutablePointer<Float> { activations[shape.layers - 1].pointer }
     var logitsDelta: UnsafeMutablePointer<Float> { deltas[shape.layers - 1].pointer }
 }
