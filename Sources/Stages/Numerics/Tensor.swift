@@ -8,7 +8,15 @@ public final class Tensor: @unchecked Sendable {
     public let pointer: UnsafeMutablePointer<Float>
 
     /// A zero-filled tensor of this shape.
-    public init(shape: [Int]) {
+    public convenience init(shape: [Int]) {
+        self.init(unwrittenShape: shape)
+        pointer.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    /// A tensor whose elements the caller writes before it reads any. Its fresh pages stay
+    /// untouched until then, so a model load writes each weight's pages once (no zeroing pass) and
+    /// threads filling disjoint rows fault in their own.
+    init(unwrittenShape shape: [Int]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in \(shape)")
         self.shape = shape
         self.count = shape.reduce(1, *)
@@ -21,7 +29,6 @@ public final class Tensor: @unchecked Sendable {
             ? HugePagePool.shared.take(byteCount: bytes)
             : UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
     }
 
     /// A tensor holding `values`, which must have shape.product elements.

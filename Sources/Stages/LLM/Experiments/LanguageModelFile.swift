@@ -20,7 +20,7 @@ public final class LanguageModelFile: @unchecked Sendable {
     public init(path: String, source: String? = nil) throws {
         let gguf = try GGUFFile(path: path)
         self.source = source ?? path
-        model = try LlamaModel(ggufPath: path)
+        model = try LlamaModel(gguf: gguf)
         if let tokens = gguf.stringArray("tokenizer.ggml.tokens"), let merges = gguf.stringArray("tokenizer.ggml.merges"),
            let pre = gguf.string("tokenizer.ggml.pre") {
             let vocabulary = try TokenizerVocabulary(

@@ -33,7 +33,12 @@ public final class LlamaModel: Sendable {
     /// Loads a llama.cpp GGUF file, dequantizing every tensor to Float32. Llama 3 rope scaling comes
     /// from the rope_freqs tensor when present (frequencies divided by its factors, as llama.cpp does).
     public convenience init(ggufPath: String) throws {
-        let gguf = try GGUFFile(path: ggufPath)
+        try self.init(gguf: GGUFFile(path: ggufPath))
+    }
+
+    /// The model of an opened GGUF file (see `init(ggufPath:)`).
+    public convenience init(gguf: GGUFFile) throws {
+        let ggufPath = gguf.path
         let config = try LlamaConfig(gguf: gguf)
         var frequencies = config.inverseFrequencies
         if gguf.tensor(named: "rope_freqs.weight") != nil {

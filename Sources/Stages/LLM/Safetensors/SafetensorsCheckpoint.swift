@@ -55,6 +55,11 @@ public final class SafetensorsCheckpoint: @unchecked Sendable {
     /// The info of the tensor called `name`, or nil.
     public func tensor(named name: String) -> SafetensorsTensorInfo? { owner[name].flatMap { files[$0].tensors[name] } }
 
+    /// The file holding tensor `name`, and its info; nil when absent.
+    func stored(_ name: String) -> (file: SafetensorsFile, info: SafetensorsTensorInfo)? {
+        owner[name].flatMap { i in files[i].tensors[name].map { (files[i], $0) } }
+    }
+
     /// The tensor called `name` as Float; throws naming the directory when absent.
     public func floats(named name: String) throws(SafetensorsError) -> Tensor {
         guard let i = owner[name] else { throw .missingTensor(path: directory, tensor: name) }
