@@ -6,6 +6,8 @@ public final class Tensor: @unchecked Sendable {
     public let shape: [Int]
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
+    /// The arena the elements lie in, or nil when the tensor owns its allocation.
+    private let arena: TensorArena?
 
     /// A zero-filled tensor of this shape.
     public convenience init(shape: [Int]) {
@@ -15,12 +17,17 @@ public final class Tensor: @unchecked Sendable {
 
     /// A tensor whose elements the caller writes before it reads any. Its fresh pages stay
     /// untouched until then, so a model load writes each weight's pages once (no zeroing pass) and
-    /// threads filling disjoint rows fault in their own.
-    init(unwrittenShape shape: [Int]) {
+    /// threads filling disjoint rows fault in their own. In `arena` when given (kept alive by the tensor).
+    init(unwrittenShape shape: [Int], in arena: TensorArena? = nil) {
         precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in \(shape)")
         self.shape = shape
         self.count = shape.reduce(1, *)
+        self.arena = arena
         let bytes = max(count, 1) * 4
+        if let arena {
+            pointer = arena.allocate(byteCount: bytes).bindMemory(to: Float.self, capacity: max(count, 1))
+            return
+        }
         // Large tensors (a model's weight matrices, 25 models' parameters) on 2 MiB pages where the
         // kernel grants them: streaming them through 4 KiB pages costs a TLB miss every 4 KiB, and a
         // page walk under a hypervisor is dear. Asked for before the first touch below.
@@ -39,6 +46,7 @@ public final class Tensor: @unchecked Sendable {
     }
 
     deinit {
+        if arena != nil { return }  // the arena frees its space when its last tensor is gone
         let bytes = max(count, 1) * 4
         if bytes >= Self.hugePageMinimum {
             HugePagePool.shared.give(UnsafeMutableRawPointer(pointer), byteCount: bytes)

@@ -1,9 +1,9 @@
 import Foundation
 
 /// A model load as a list of pieces: rows of a checkpoint tensor and where in a matrix they go.
-/// Planning allocates each matrix untouched and checks every shape; `run` decodes the pieces on
-/// several threads, each piece writing rows no other piece writes (hence unchecked Sendable: the
-/// pieces' pointers are disjoint).
+/// Planning carves each matrix, untouched, from one arena and checks every shape; `run` decodes
+/// the pieces on several threads, each piece writing rows no other piece writes (hence unchecked
+/// Sendable: the pieces' pointers are disjoint).
 struct WeightLoadPlan<Source: WeightSource>: @unchecked Sendable {
     /// A checkpoint tensor of `rows` rows bound for the next rows of a matrix. `rotaryHeads`: its
     /// rows are llama.cpp's convert permutation for interleaved rotary over that many heads, which
@@ -30,6 +30,8 @@ struct WeightLoadPlan<Source: WeightSource>: @unchecked Sendable {
     /// Bytes of Floats per piece at most (but at least a row): by default 1 MB, enough to amortize
     /// a call, small enough that the threads finish together (SmolLM2's embedding alone is 113 MB).
     let pieceBytes: Int
+    /// Where every tensor of the load lies (on 2 MiB pages, however small the tensor).
+    let arena = TensorArena()
     private var pieces: [Piece] = []
 
     init(source: Source, pieceBytes: Int = 1 << 20) {
@@ -46,7 +48,7 @@ struct WeightLoadPlan<Source: WeightSource>: @unchecked Sendable {
                                                expected: [part.rows, columns], found: shape)
             }
         }
-        let tensor = Tensor(unwrittenShape: [parts.reduce(0) { $0 + $1.rows }, columns])
+        let tensor = Tensor(unwrittenShape: [parts.reduce(0) { $0 + $1.rows }, columns], in: arena)
         let rowsPerPiece = max(1, pieceBytes / max(1, 4 * columns))
         var offset = 0
         for part in parts {
@@ -65,7 +67,7 @@ struct WeightLoadPlan<Source: WeightSource>: @unchecked Sendable {
         guard shape == [count] else {
             throw LlamaError.shapeMismatch(path: source.location, tensor: name, expected: [count], found: shape)
         }
-        let tensor = Tensor(unwrittenShape: [count])
+        let tensor = Tensor(unwrittenShape: [count], in: arena)
         pieces.append(Piece(part: Part(name, rows: 1), rows: 0..<1, columns: count, destination: tensor.pointer))
         return tensor
     }
