@@ -3,26 +3,34 @@
 protocol WeightSource: Sendable {
     /// The file or directory, for messages.
     var location: String { get }
-    /// Whether the checkpoint has a tensor called `name`.
-    func contains(_ name: String) -> Bool
-    /// The shape of tensor `name`, outermost first; throws naming the checkpoint when absent.
-    func shape(of name: String) throws -> [Int]
+    /// The shape of tensor `name`, outermost first, or nil when the checkpoint has none.
+    func storedShape(_ name: String) -> [Int]?
+    /// The error for a tensor the checkpoint lacks, in the checkpoint's own terms.
+    func missing(_ name: String) -> Error
     /// Decodes rows `rows` of tensor `name` (a vector is one row) to `destination`, row after row.
     func decode(_ name: String, rows: Range<Int>, into destination: UnsafeMutablePointer<Float>) throws
+}
+
+extension WeightSource {
+    /// Whether the checkpoint has a tensor called `name`.
+    func contains(_ name: String) -> Bool { storedShape(name) != nil }
+
+    /// The shape of tensor `name`, outermost first; throws naming the checkpoint when absent.
+    func shape(of name: String) throws -> [Int] {
+        guard let shape = storedShape(name) else { throw missing(name) }
+        return shape
+    }
 }
 
 extension GGUFFile: WeightSource {
     var location: String { path }
 
-    func contains(_ name: String) -> Bool { tensor(named: name) != nil }
+    func storedShape(_ name: String) -> [Int]? { tensor(named: name)?.shape }
 
-    func shape(of name: String) throws -> [Int] {
-        guard let info = tensor(named: name) else { throw GGUFError.missingTensor(path: path, tensor: name) }
-        return info.shape
-    }
+    func missing(_ name: String) -> Error { GGUFError.missingTensor(path: path, tensor: name) }
 
     func decode(_ name: String, rows: Range<Int>, into destination: UnsafeMutablePointer<Float>) throws {
-        guard let info = tensor(named: name) else { throw GGUFError.missingTensor(path: path, tensor: name) }
+        guard let info = tensor(named: name) else { throw missing(name) }
         guard GGMLType.dequantizable.contains(info.type) else {
             throw GGUFError.unsupportedTensorType(path: path, tensor: name, type: info.type.description)
         }
@@ -41,15 +49,12 @@ extension GGUFFile: WeightSource {
 extension SafetensorsCheckpoint: WeightSource {
     var location: String { directory }
 
-    func contains(_ name: String) -> Bool { tensor(named: name) != nil }
+    func storedShape(_ name: String) -> [Int]? { tensor(named: name)?.shape }
 
-    func shape(of name: String) throws -> [Int] {
-        guard let info = tensor(named: name) else { throw SafetensorsError.missingTensor(path: directory, tensor: name) }
-        return info.shape
-    }
+    func missing(_ name: String) -> Error { SafetensorsError.missingTensor(path: directory, tensor: name) }
 
     func decode(_ name: String, rows: Range<Int>, into destination: UnsafeMutablePointer<Float>) throws {
-        guard let (file, info) = stored(name) else { throw SafetensorsError.missingTensor(path: directory, tensor: name) }
+        guard let (file, info) = stored(name) else { throw missing(name) }
         let type: GGMLType
         switch info.dtype {
         case "F32": type = .f32
