@@ -32,8 +32,9 @@ extension LlamaWeights {
     ///
     /// Why not load each tensor, then permute and stack copies: every fresh page costs a fault and
     /// the kernel's zeroing (under a hypervisor, the host's too), and the copies touched 1.2 GB of
-    /// them for SmolLM2's 540 MB. The pieces are decoded by `BLAS.threads` threads at once, each
-    /// faulting in its own pages. `output` nil, or absent from the checkpoint: tied to the embedding.
+    /// them for SmolLM2's 540 MB. All matrices lie in one arena on 2 MiB pages (`TensorArena`), and
+    /// the pieces are decoded by `BLAS.threads` threads at once, each faulting in its own pages.
+    /// `output` nil, or absent from the checkpoint: tied to the embedding.
     init(source: some WeightSource, config c: LlamaConfig, permutedRotary: Bool, embedding: String,
          finalNorm: String, output: String?, layerNames: (Int) -> LlamaLayerNames) throws {
         let (d, hd) = (c.hiddenSize, c.headDimension)
