@@ -40,10 +40,10 @@ extension LlamaWeights {
         let (d, hd) = (c.hiddenSize, c.headDimension)
         var plan = WeightLoadPlan(source: source)
         let embeddingTensor = try plan.matrix([.init(embedding, rows: c.vocabularySize)], columns: d)
+        let rotaryHeads = { (heads: Int) in permutedRotary ? heads : nil }
         var layers: [LlamaLayerWeights] = []
         for n in 0..<c.layerCount {
             let names = layerNames(n)
-            let rotaryHeads = { (heads: Int) in permutedRotary ? heads : nil }
             layers.append(LlamaLayerWeights(
                 attentionNorm: try plan.vector(names.attentionNorm, count: d),
                 qkv: try plan.matrix([.init(names.q, rows: c.headCount * hd, rotaryHeads: rotaryHeads(c.headCount)),

@@ -55,12 +55,8 @@ extension SafetensorsCheckpoint: WeightSource {
 
     func decode(_ name: String, rows: Range<Int>, into destination: UnsafeMutablePointer<Float>) throws {
         guard let (file, info) = stored(name) else { throw missing(name) }
-        let type: GGMLType
-        switch info.dtype {
-        case "F32": type = .f32
-        case "F16": type = .f16
-        case "BF16": type = .bf16
-        default: throw SafetensorsError.unsupportedDType(path: file.path, tensor: name, dtype: info.dtype)
+        guard let type = info.floatType else {
+            throw SafetensorsError.unsupportedDType(path: file.path, tensor: name, dtype: info.dtype)
         }
         let columns = info.shape.last ?? 1
         guard !rows.isEmpty, columns > 0 else { return }

@@ -65,13 +65,7 @@ public final class SafetensorsFile: @unchecked Sendable {
     /// The tensor called `name` converted to Float; throws when absent or not F32/F16/BF16.
     public func floats(named name: String) throws(SafetensorsError) -> Tensor {
         guard let info = tensors[name] else { throw .missingTensor(path: path, tensor: name) }
-        let type: GGMLType
-        switch info.dtype {
-        case "F32": type = .f32
-        case "F16": type = .f16
-        case "BF16": type = .bf16
-        default: throw .unsupportedDType(path: path, tensor: name, dtype: info.dtype)
-        }
+        guard let type = info.floatType else { throw .unsupportedDType(path: path, tensor: name, dtype: info.dtype) }
         let result = Tensor(shape: info.shape)
         if info.elementCount > 0 {
             GGUFDequantizer.dequantize(type, data(of: info).baseAddress!, count: info.elementCount, into: result.pointer)

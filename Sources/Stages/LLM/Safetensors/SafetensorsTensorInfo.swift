@@ -14,6 +14,16 @@ public struct SafetensorsTensorInfo: Sendable, Equatable {
     /// The number of elements.
     public var elementCount: Int { shape.reduce(1, *) }
 
+    /// The float type pipe widens this dtype from (F32, F16, BF16), or nil for any other dtype.
+    var floatType: GGMLType? {
+        switch dtype {
+        case "F32": return .f32
+        case "F16": return .f16
+        case "BF16": return .bf16
+        default: return nil
+        }
+    }
+
     /// Bytes per element of the dtypes safetensors defines, or nil for an unknown dtype.
     static func elementSize(_ dtype: String) -> Int? {
         switch dtype {
