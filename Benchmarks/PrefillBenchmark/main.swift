@@ -8,7 +8,8 @@
 // Prints the OpenBLAS core, load time, best-of-repeats tok/s per length, and peak RSS; then decode
 // speed after the first prompt: `--decode` single-token steps on one cache (best of repeats), and the
 // same number of passes of a step's weight products alone (LlamaModel.decodeWeightProducts: the
-// memory traffic of a step with nothing else, its floor), batched steps over
+// memory traffic of a step with nothing else, its floor; alternated with the same passes through
+// OpenBLAS's sgemv instead of GEMVKernel), batched steps over
 // 10 and 100 forks of it (forked KVCaches), and trie levels of 10, 100 and 900 forks of it through
 // PrefixForks (what number-probabilities runs), in tokens per second and as a share of the last
 // prefill's rate (0 skips them).
@@ -91,7 +92,7 @@ do {
         results.append(["tokens": length, "seconds": best, "tokens_per_second": Double(length) / best])
     }
     var decoding: [[String: Any]] = []
-    var decodeFloor: Double?
+    var decodeFloor: Double?, decodeFloorBLAS: Double?
     if decode > 0 {
         var prefix = model.makeCache()
         _ = try model.prefill(prompt(lengths[0], vocabulary: model.config.vocabularySize), cache: &prefix, threads: threads)
@@ -103,13 +104,17 @@ do {
             fastest = min(fastest, now() - t0)
         }
         decoding.append(["batch": 1, "tokens_per_second": Double(decode) / fastest])
-        var floor = Double.infinity
+        // The floor as a step runs it, and through OpenBLAS's sgemv alone, alternated at each repeat.
+        var floor = Double.infinity, floorBLAS = Double.infinity
         for _ in 0..<max(repeats, 1) {
-            let t0 = now()
-            for _ in 0..<decode { model.decodeWeightProducts(threads: threads) }
-            floor = min(floor, now() - t0)
+            for viaBLAS in [false, true] {
+                let t0 = now()
+                for _ in 0..<decode { model.decodeWeightProducts(threads: threads, viaBLAS: viaBLAS) }
+                if viaBLAS { floorBLAS = min(floorBLAS, now() - t0) } else { floor = min(floor, now() - t0) }
+            }
         }
         decodeFloor = Double(decode) / floor
+        decodeFloorBLAS = Double(decode) / floorBLAS
         for width in [10, 100] {
             var forks = [KVCache](repeating: prefix, count: width)
             let t1 = now()
@@ -156,7 +161,8 @@ do {
     }
     let report: [String: Any] = ["model": path, "trie": trie, "core": BLAS.coreName, "threads": threads, "load_seconds": load,
                                  "peak_rss_mb": peakRSSMegabytes(), "prefill": results, "decode": decoding,
-                                 "decode_weight_products_tokens_per_second": decodeFloor ?? 0]
+                                 "decode_weight_products_tokens_per_second": decodeFloor ?? 0,
+                                 "decode_weight_products_sgemv_tokens_per_second": decodeFloorBLAS ?? 0]
     if json {
         FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys]))
         print()
@@ -176,6 +182,10 @@ do {
                 if batch == 1, let decodeFloor {
                     print(String(format: "  its weight products alone (%d single-row passes over every matrix): %7.1f tok/s; "
                                  + "the step runs at %.0f%% of that", decode, decodeFloor, 100 * rate / decodeFloor))
+                    if let decodeFloorBLAS {
+                        print(String(format: "  the same through OpenBLAS's sgemv, never GEMVKernel (alternated):  %7.1f tok/s; "
+                                     + "GEMVKernel %.3fx", decodeFloorBLAS, decodeFloor / decodeFloorBLAS))
+                    }
                 }
             } else {
                 print(String(format: "decode after %d tokens, PrefixForks  %3d: %7.1f tok/s", lengths[0], r["forks"] as! Int, rate) + " (" + share + ")")
