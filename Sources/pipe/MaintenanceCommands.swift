@@ -60,7 +60,11 @@ struct CheckCommand: ParsableCommand {
 struct GCCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gc",
-        abstract: "Delete blobs no stored result refers to; with --keep-size, first drop the least recently used results.")
+        abstract: "Delete blobs no stored result refers to; with --keep-size, first drop the least recently used results.",
+        discussion: """
+            Also removes the scratch directories of killed builds and the working directories kept \
+            for failed command stages (logs/<stage>-<key>.failed/; a store keeps the newest \(FailedDirectories.limit)).
+            """)
 
     @OptionGroup var global: GlobalOptions
 
@@ -96,6 +100,8 @@ struct GCCommand: ParsableCommand {
                   + "kept \(report.keptBlobs) blobs (\(ByteCount.text(report.keptBytes)))"
                   + (report.recentBlobs > 0 ? ", \(report.recentBlobs) of them unnamed but newer than --grace \(grace)" : ""))
             if scratch > 0 { print("\(verb) \(scratch) scratch directories left by killed builds") }
+            let failed = FailedDirectories.prune(store, keeping: 0, dryRun: dryRun)
+            if failed > 0 { print("\(verb) \(failed) failed stages' kept directories (logs/*.failed/)") }
         }
     }
 }

@@ -27,7 +27,20 @@ struct ShowCommand: ParsableCommand {
         try reportingErrors {
             let session = try Session(global)
             let store = try session.openStore()
-            let action = try find(session: session, store: store)
+            let action: ActionRecord
+            do {
+                action = try find(session: session, store: store)
+            } catch ShowError.notBuilt(let name) {
+                // Its last run failed: that run's log, or where it is.
+                guard let failure = FailedDirectories.lastFailure(stage: name, store: store) else { throw ShowError.notBuilt(name) }
+                let directory = failure.directory.map { "; its directory, as the command left it: \($0.path)" } ?? ""
+                guard log else { throw ShowError.failed(name, log: failure.log.path, directory: directory) }
+                Console.warn("'\(name)' has never been built in this store; the log of its last run, which failed "
+                             + "(\(failure.log.path))\(directory):")
+                let text = String(decoding: try Data(contentsOf: failure.log), as: UTF8.self)
+                print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
+                return
+            }
             if json { return try Console.json(action) }
             if log {
                 guard let digest = action.log else { throw ShowError.noLog(action.stage) }
@@ -88,11 +101,15 @@ struct ShowCommand: ParsableCommand {
 
     enum ShowError: Error, CustomStringConvertible {
         case notBuilt(String), nothingMatches(String), noLog(String)
+        case failed(String, log: String, directory: String)
         var description: String {
             switch self {
             case let .notBuilt(name): "stage '\(name)' has never been built in this store; `pipe build \(name)`"
             case let .nothingMatches(text): "no stored stage key or artifact digest starts with '\(text)'"
             case let .noLog(name): "stage '\(name)' has no stored log"
+            case let .failed(name, log, directory):
+                "stage '\(name)' has never been built in this store; its last run failed (`pipe show \(name) --log`: "
+                    + "\(log))\(directory)"
             }
         }
     }

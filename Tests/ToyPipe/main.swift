@@ -214,6 +214,11 @@ func defineCommandStages(_ p: PipelineBuilder) {
              summary: "exits 3")
     p.target("cmd-missing", p.command("cmd.missing", .shell("echo hi > other.txt", outputs: ["wanted.txt"])),
              summary: "exits 0 without its output")
+    // Writes partial.txt, then succeeds only once the file at cmd.flag (outside the key) exists.
+    let flag = (try? c.string("cmd.flag", "/nonexistent/pipe-toy-flag", "cmd.flaky succeeds once this file exists")) ?? ""
+    p.target("cmd-flaky", p.command("cmd.flaky", .shell("echo partial > partial.txt; test -e '\(flag)' && echo done > out.txt",
+                                                        outputs: ["out.txt"])),
+             summary: "fails until the file at cmd.flag exists, leaving partial.txt")
     p.target("cmd-escape", p.command("cmd.escape", .shell("ln -s /etc/hostname out.txt", outputs: ["out.txt"])),
              summary: "its output is a symlink out of its directory")
     p.target("cmd-noprog", p.command("cmd.noprog", ["pipe-no-such-program", "x"], outputs: ["x"]),

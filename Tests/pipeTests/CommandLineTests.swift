@@ -98,8 +98,8 @@ import Testing
         #expect(list.stdout.contains("millis = 50  <integer>"))
         let json = try cli.toy("list", "--json")
         let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
-        // toy: 5, wide: 21, big: 5, hog: 1, sweep: 3; command stages: cmd*: 12, cmd-wide: 21, cmd-tree: 2, huge: 1
-        #expect((parsed?["stages"] as? [Any])?.count == 71)
+        // toy: 5, wide: 21, big: 5, hog: 1, sweep: 3; command stages: cmd*: 13, cmd-wide: 21, cmd-tree: 2, huge: 1
+        #expect((parsed?["stages"] as? [Any])?.count == 72)
         let dag = try cli.toy("dag", "toy")
         #expect(dag.stdout.hasPrefix("all [toy-join]\n├── 1 <- out of ab [toy-join]\n"))
         let dot = try cli.toy("dag", "toy", "--dot")

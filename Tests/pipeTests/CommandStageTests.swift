@@ -208,6 +208,49 @@ struct CommandStageTests {
         }
     }
 
+    /// A failed command's directory, with what it wrote, is kept where the error says (Snakemake
+    /// deleted it before --keep-incomplete, snakemake#3351); the same key's success removes it.
+    @Test func aFailedCommandsDirectoryIsKeptUntilItSucceeds() throws {
+        let project = try CommandProject(); defer { project.cleanUp() }
+        let flag = project.url("flag").path
+        let failed = try project.toy("build", "cmd-flaky", "--set", "cmd.flag=\(flag)")
+        #expect(failed.status == 1, "\(failed.stderr)")
+        let marker = "  its directory, as the command left it: "
+        let line = try #require(failed.stderr.split(separator: "\n").first { $0.hasPrefix(marker) }, "\(failed.stderr)")
+        let kept = String(line.dropFirst(marker.count))
+        #expect(kept.hasPrefix(project.url("store/logs/cmd.flaky-").path) && kept.hasSuffix(".failed"), "\(kept)")
+        #expect((try? String(contentsOfFile: kept + "/partial.txt", encoding: .utf8)) == "partial\n")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: project.url("store/tmp").path)) ?? []).isEmpty)
+        // `pipe show` points to the failed run; with --log it prints that run's log.
+        let show = try project.toy("show", "cmd.flaky", "--set", "cmd.flag=\(flag)")
+        #expect(show.status == 1 && show.stderr.contains("its last run failed (`pipe show cmd.flaky --log`: ")
+                    && show.stderr.contains(kept), "\(show.stderr)")
+        let log = try project.toy("show", "cmd.flaky", "--log", "--set", "cmd.flag=\(flag)")
+        #expect(log.status == 0 && log.stdout.contains("exited with status 1"), "\(log.stdout) \(log.stderr)")
+
+        try project.write("flag", "")
+        let built = try project.toy("build", "cmd-flaky", "--set", "cmd.flag=\(flag)")
+        #expect(built.status == 0, "\(built.stderr)")
+        #expect(project.read("results/cmd-flaky/out.txt") == "done\n")
+        #expect(!FileManager.default.fileExists(atPath: kept))
+    }
+
+    /// `pipe gc` removes the kept directories of failed commands.
+    @Test func gcRemovesFailedCommandsDirectories() throws {
+        let project = try CommandProject(); defer { project.cleanUp() }
+        let failed = try project.toy("build", "cmd-missing")
+        #expect(failed.status == 1 && failed.stderr.contains("its directory, as the command left it: "), "\(failed.stderr)")
+        let logs = project.url("store/logs").path
+        let kept = { ((try? FileManager.default.contentsOfDirectory(atPath: logs)) ?? []).filter { $0.hasSuffix(".failed") } }
+        #expect(kept().count == 1)
+        let dry = try project.toy("gc", "--dry-run")
+        #expect(dry.stdout.contains("would remove 1 failed stages' kept directories"), "\(dry.stdout)")
+        #expect(kept().count == 1)
+        let gc = try project.toy("gc")
+        #expect(gc.stdout.contains("removed 1 failed stages' kept directories"), "\(gc.stdout)")
+        #expect(kept().isEmpty)
+    }
+
     /// A symlink to nothing outside the stage's directory is the command's bad output, said so;
     /// nothing is stored.
     @Test func aDanglingSymlinkOutputFailsAsTheCommandsFault() throws {

@@ -3,7 +3,8 @@ import Foundation
 
 /// Why a build, or one of its stages, did not finish; each says where and what to do.
 public enum BuildError: Error, CustomStringConvertible, Sendable {
-    case stageFailed(stage: String, key: Digest, log: String, message: String)
+    /// `kept`: where the stage's working directory was kept (FailedDirectories), if it has one.
+    case stageFailed(stage: String, key: Digest, log: String, message: String, kept: String? = nil)
     case missingOutputs(stage: String, missing: [String])
     case undeclaredOutputs(stage: String, extra: [String])
     case inputFileUnreadable(stage: String, input: String, path: String, reason: String)
@@ -25,8 +26,9 @@ public enum BuildError: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         switch self {
-        case let .stageFailed(stage, key, log, message):
+        case let .stageFailed(stage, key, log, message, kept):
             return "stage '\(stage)' failed (key \(key.short)): \(message)\n  log: \(log)"
+                + (kept.map { "\n  its directory, as the command left it: \($0)" } ?? "")
         case let .aroundStage(stage, message):
             return "stage '\(stage)' could not be stored or loaded: \(message)"
         case let .jobFailed(stage, key, engine, job, state, advice, log, tail):

@@ -42,6 +42,7 @@ struct CommandRunner {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         }
         defer { InputPlacement.makeRemovable(work) }
+        context.keptOnFailure = work
         for (name, ref) in command.allInputs.sorted(by: { $0.key < $1.key }) {
             if context.isCancelled { throw CancellationError() }
             try InputPlacement.place(name, ref: ref, in: work, context: context)

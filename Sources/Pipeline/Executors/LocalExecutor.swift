@@ -48,7 +48,8 @@ public struct LocalExecutor: StageExecutor {
             if let corrupt = corruption.first { throw corrupt }
             log.append("error: \(error)")
             let path = Self.saveFailedLog(log.text, stage: stage, key: key, store: store)
-            throw BuildError.stageFailed(stage: stage.name, key: key, log: path, message: "\(error)")
+            let kept = FailedDirectories.keep(context.keptOnFailure, stage: stage.name, key: key, store: store)
+            throw BuildError.stageFailed(stage: stage.name, key: key, log: path, message: "\(error)", kept: kept)
         }
         let written = context.outputNames
         let missing = stage.outputs.filter { !written.contains($0) }
@@ -68,6 +69,7 @@ public struct LocalExecutor: StageExecutor {
             started: started, finished: finished, host: ProcessInfo.processInfo.hostName,
             pipeVersion: PipeVersion.current, log: logDigest)
         try store.record(record)
+        FailedDirectories.forget(stage: stage.name, key: key, store: store)
         return .ran(record, seconds: finished.timeIntervalSince(started))
     }
 

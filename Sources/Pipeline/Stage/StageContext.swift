@@ -10,6 +10,7 @@ public final class StageContext: @unchecked Sendable {
     private var files: [String: URL] = [:]
     private var written: [String: Data] = [:]
     private var writtenFiles: [String: URL] = [:]
+    private var keep: URL?
     private let onLog: @Sendable (String) -> Void
     private let onProgress: @Sendable (StageProgress) -> Void
     private let cancelled: @Sendable () -> Bool
@@ -37,6 +38,14 @@ public final class StageContext: @unchecked Sendable {
         self.onLog = onLog
         self.onProgress = onProgress
         self.cancelled = cancelled
+    }
+
+    /// A directory of `scratch` that the engine keeps for the user when the stage fails instead of
+    /// removing it with the rest (a command stage's working directory: what the command wrote before
+    /// it failed); nil keeps nothing.
+    public var keptOnFailure: URL? {
+        get { lock.withLock { keep } }
+        set { lock.withLock { keep = newValue } }
     }
 
     /// Names of the inputs wired to this run.
