@@ -38,12 +38,24 @@ func row(_ t: Tensor, _ r: Int) -> [Float] {
     return Array(UnsafeBufferPointer(start: t.pointer + r * cols, count: cols))
 }
 
-/// A fresh temporary directory for one test.
+/// A fresh temporary directory for one test, under one directory per test process. Tests do not
+/// remove theirs (fixtures are shared by paths they return), so each process removes those of
+/// test processes that have ended: a machine keeps at most the last run's.
 func llmTemporaryDirectory() throws -> String {
-    let path = NSTemporaryDirectory() + "pipe-llm-" + UUID().uuidString
+    let path = llmTestProcessDirectory + "/" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }
+
+/// This process's parent of llmTemporaryDirectory()'s, made once after removing ended processes'.
+private let llmTestProcessDirectory: String = {
+    let root = NSTemporaryDirectory() + "pipe-llm-tests"
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] {
+        guard let pid = Int32(name), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+        try? FileManager.default.removeItem(atPath: root + "/" + name)
+    }
+    return root + "/\(getpid())"
+}()
 
 /// Bytes of a minimal GGUF v3 file, for error cases: little-endian fields appended one by one.
 struct GGUFBuilder {
