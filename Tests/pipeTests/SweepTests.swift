@@ -50,6 +50,12 @@ import Testing
         #expect(scores.components(separatedBy: "<polyline").count - 1 == 3)
         #expect(scores.components(separatedBy: "<circle").count - 1 == 6)
         #expect(scores.contains("data-value=\"6\"") && scores.contains("sweep.b=3"))
+        // Two axes: the heat map, a cell per point, the darkest for the highest score.
+        let map = try #require(project.read("results/sweep/sweep-heatmap.svg"))
+        #expect(map.contains("sweep: score by sweep.a and sweep.b"))
+        #expect(map.components(separatedBy: "data-value=").count - 1 == 6)
+        #expect(map.contains("fill=\"#084594\" stroke=\"white\" data-value=\"6\""), "\(map)")
+        #expect(map.contains("fill=\"#ecf3fa\" stroke=\"white\" data-value=\"1\""), "\(map)")
         #expect(CommandProject.started(again).isEmpty, "a second sweep is a no-op: \(again.stderr)")
         #expect(rows(again) == table)
 
@@ -123,6 +129,25 @@ import Testing
         #expect(try project.toy(["invalidate", "sweep.score", "--set", "sweep.a=7"]).status == 0)
         let after = try project.toy(["runs", "sweep", "--csv"])
         #expect(after.stdout.split(separator: "\n").count == 5, "\(after.stdout)")
+    }
+
+    /// `pipe sweep --remote R --push` uploads every point's results and runs: another store lists
+    /// them and sweeps the same grid without running anything.
+    @Test func aSweepPushedToARemoteIsReusedFromAnotherStore() throws {
+        let project = try CommandProject()
+        defer { project.cleanUp() }
+        let remote = project.url("remote").path
+        try FileManager.default.createDirectory(atPath: remote, withIntermediateDirectories: true)
+        let grid = ["--grid", "sweep.a=1,2", "--grid", "sweep.b=3,4"]
+        #expect(try project.toy(["sweep", "sweep", "--push"] + grid).status != 0)  // --push needs --remote
+        let pushed = try project.toy(["sweep", "sweep", "--store", "one", "--remote", remote, "--push"] + grid)
+        #expect(pushed.status == 0, "\(pushed.stderr)")
+        let listed = try project.toy(["runs", "sweep", "--store", "two", "--remote", remote, "--csv", "--sort", "score"])
+        let scores = listed.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }
+        #expect(scores.map { $0[3] } == ["3", "4", "6", "8"] && scores.allSatisfy { $0.last == "remote" }, "\(listed.stdout)")
+        let again = try project.toy(["sweep", "sweep", "--store", "two", "--remote", remote] + grid)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stderr.contains("0 ran"), "\(again.stderr)")
     }
 
     @Test func runsPushedToARemoteAreListedFromAnotherStore() throws {

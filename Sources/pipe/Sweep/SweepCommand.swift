@@ -19,9 +19,11 @@ struct SweepCommand: ParsableCommand {
             stage declares as metrics) and its status. It is printed, and written as CSV to
             <results>/<target>/sweep.csv (or --table FILE), with a figure beside it (sweep.svg:
             --metric against the first axis, a line per value of the others, 95% bars from its
-            .ci95). Every built point is recorded for
+            .ci95) and, for a grid of two axes, a heat map of the same metric (sweep-heatmap.svg). Every built point is recorded for
             `pipe runs TARGET`. With --executor slurm each stage of the union is a job, and
-            the whole frontier of the grid is queued at once.
+            the whole frontier of the grid is queued at once. With --remote, results stored
+            there are reused; with --push as well, every stage's result goes to the remote and
+            so do the points' runs (`pipe runs TARGET --remote R` lists them elsewhere).
 
             \(ExecutorOptions.help)
 
@@ -58,11 +60,17 @@ struct SweepCommand: ParsableCommand {
                                             valueName: "name"))
     var metric: String?
 
+    @OptionGroup var remoteOptions: RemoteOptions
+
     @OptionGroup var executorOptions: ExecutorOptions
+
+    @Flag(name: .long, help: "With --remote: upload each stage's result and every point's run to the remote.")
+    var push = false
 
     func validate() throws {
         if grid.isEmpty { throw ValidationError("give at least one --grid KEY=V1,V2,... (e.g. --grid lr=1e-4,3e-4)") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if push && remoteOptions.remote == nil { throw ValidationError("--push needs --remote NAME|URL") }
     }
 
     func run() throws {
@@ -88,15 +96,27 @@ struct SweepCommand: ParsableCommand {
                 return
             }
             let display: ProgressDisplay = Console.isTerminal ? LiveDisplay() : PlainDisplay()
-            let (executor, maxJobs) = try executorOptions.resolve(session: session, remote: nil)
+            let remote = try remoteOptions.remote.map {
+                try RemoteOptions.loadConfig().resolve($0, attempts: RemoteOptions.attempts)
+            }
+            let (executor, maxJobs) = try executorOptions.resolve(session: session, remote: remote?.location)
+            // As in `pipe build`: jobs with a node-local store read their inputs through the remote.
+            let writes = push || (executor as? SlurmExecutor)?.settings.jobStore != nil
+            let cache = remote.map {
+                RemoteOptions.cache($0, store: store, push: writes, verb: writes ? "transferred" : "pulled")
+            }
             let builder = Builder(pipeline: sweep.pipeline, store: store, executor: executor, observer: display,
-                                  options: BuildOptions(jobs: maxJobs ?? jobs, keepGoing: !stopOnFailure))
+                                  options: BuildOptions(jobs: maxJobs ?? jobs, keepGoing: !stopOnFailure, remote: cache))
             let interrupts = Interrupts { builder.cancel() }
             let report = try builder.build(stages)
             interrupts.stop()
             display.finish()
 
             let (table, metrics) = try tabulate(sweep, report: report, store: store)
+            if push, let cache {
+                do { try cache.pushRuns(of: target) } catch { Console.warn("could not push the runs of \(target): \(error)") }
+            }
+            if let progress = cache?.progress, progress.blobs > 0 { Console.note("remote: \(progress.summary)") }
             print(table.text, terminator: "")
             let url = URL(fileURLWithPath: self.table ?? "\(results)/\(target)/sweep.csv")
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -106,9 +126,13 @@ struct SweepCommand: ParsableCommand {
                 Console.warn("no metric '\(metric)' to draw; the metrics are: \(names.joined(separator: ", "))")
             }
             let drawn = metric ?? names.first { $0.hasSuffix(".mean") } ?? names.first
-            if let drawn, let figure = SweepFigure(metric: drawn, axes: grid.axes,
-                                                   rows: zip(sweep.points, metrics).map { ($0.values, $1) }, target: target) {
+            let drawnRows = zip(sweep.points, metrics).map { ($0.values, $1) }
+            if let drawn, let figure = SweepFigure(metric: drawn, axes: grid.axes, rows: drawnRows, target: target) {
                 try Data(figure.svg.utf8).write(to: url.deletingPathExtension().appendingPathExtension("svg"), options: .atomic)
+            }
+            if let drawn, let map = SweepHeatmap(metric: drawn, axes: grid.axes, rows: drawnRows, target: target) {
+                let name = url.deletingPathExtension().lastPathComponent + "-heatmap.svg"
+                try Data(map.svg.utf8).write(to: url.deletingLastPathComponent().appendingPathComponent(name), options: .atomic)
             }
             let failed = sweep.points.filter { report.results[$0.stage] == nil }.count
             if let slurm = executor as? SlurmExecutor { Console.note("slurm: \(slurm.summary)") }
