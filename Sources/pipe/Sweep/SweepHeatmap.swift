@@ -38,7 +38,8 @@ struct SweepHeatmap {
 
     var svg: String {
         let cell = (width: 90.0, height: 40.0), left = 130.0, top = 70.0
-        let width = left + cell.width * Double(columns.values.count) + 30
+        // Wide enough for the title too (about 8.5 px a character at 15 px).
+        let width = max(left + cell.width * Double(columns.values.count) + 30, 32 + 8.5 * Double(title.count))
         let height = top + cell.height * Double(rows.values.count) + 50
         let values = cells.flatMap { $0.compactMap { $0 } }
         let (low, high) = (values.min() ?? 0, values.max() ?? 0)
