@@ -31,10 +31,19 @@ struct StatusCommand: ParsableCommand {
                     if let key = step.key, try cache.remoteHasResult(key: key) { onRemote.insert(step.stage.name) }
                 }
             }
+            // A stage to run whose last run at this key failed: one stat each.
+            var failed = Set<String>()
+            for step in plan.toRun {
+                if let key = step.key, FailedDirectories.failedLog(stage: step.stage.name, key: key, store: store) != nil {
+                    failed.insert(step.stage.name)
+                }
+            }
             if json {
-                try Console.json(plan.steps.map { StatusEntry($0, onRemote: onRemote.contains($0.stage.name)) })
+                try Console.json(plan.steps.map {
+                    StatusEntry($0, onRemote: onRemote.contains($0.stage.name), lastRunFailed: failed.contains($0.stage.name))
+                })
             } else {
-                StatusPrinter.print(plan, verbose: true, onRemote: onRemote)
+                StatusPrinter.print(plan, verbose: true, onRemote: onRemote, failed: failed)
             }
         }
     }
@@ -48,9 +57,11 @@ struct StatusEntry: Encodable {
     var key: String?
     var reasons: [String]
     var onRemote: Bool?
+    var lastRunFailed: Bool?
 
-    init(_ step: Plan.Step, onRemote: Bool = false) {
+    init(_ step: Plan.Step, onRemote: Bool = false, lastRunFailed: Bool = false) {
         self.onRemote = onRemote ? true : nil
+        self.lastRunFailed = lastRunFailed ? true : nil
         stage = step.stage.name
         kind = step.stage.kind
         key = step.key?.hex
@@ -63,7 +74,7 @@ struct StatusEntry: Encodable {
 
 /// The text form of a plan, shared by `status` and `build --dry-run`.
 enum StatusPrinter {
-    static func print(_ plan: Plan, verbose: Bool, onRemote: Set<String> = []) {
+    static func print(_ plan: Plan, verbose: Bool, onRemote: Set<String> = [], failed: Set<String> = []) {
         let width = min(40, plan.steps.map(\.stage.name.count).max() ?? 10)
         for step in plan.steps {
             let name = step.stage.name.padding(toLength: max(width, step.stage.name.count), withPad: " ", startingAt: 0)
@@ -72,7 +83,9 @@ enum StatusPrinter {
                 if verbose { Swift.print("cached  \(name)  \(step.key!.short)") }
             case let .run(reasons):
                 let remote = onRemote.contains(step.stage.name) ? " (on remote)" : ""
-                Swift.print("to-run  \(name)  " + reasons.map(\.description).joined(separator: "; ") + remote)
+                let failure = failed.contains(step.stage.name)
+                    ? "; its last run failed (`pipe show \(step.stage.name) --log`)" : ""
+                Swift.print("to-run  \(name)  " + reasons.map(\.description).joined(separator: "; ") + failure + remote)
             }
         }
         let toRun = plan.toRun.count

@@ -125,6 +125,7 @@ struct CommandProject {
         var state: String
         var key: String?
         var reasons: [String]
+        var lastRunFailed: Bool?
     }
 
     /// `status --json ARGUMENTS` by stage name (an issue is recorded if it fails).

@@ -225,6 +225,9 @@ struct CommandStageTests {
         let show = try project.toy("show", "cmd.flaky", "--set", "cmd.flag=\(flag)")
         #expect(show.status == 1 && show.stderr.contains("its last run failed (`pipe show cmd.flaky --log`: ")
                     && show.stderr.contains(kept), "\(show.stderr)")
+        let status = try project.toy("status", "cmd-flaky", "--set", "cmd.flag=\(flag)")
+        #expect(status.stdout.contains("never built; its last run failed (`pipe show cmd.flaky --log`)"), "\(status.stdout)")
+        #expect(try project.status(["cmd-flaky", "--set", "cmd.flag=\(flag)"])["cmd.flaky"]?.lastRunFailed == true)
         let log = try project.toy("show", "cmd.flaky", "--log", "--set", "cmd.flag=\(flag)")
         #expect(log.status == 0 && log.stdout.contains("exited with status 1"), "\(log.stdout) \(log.stderr)")
 
@@ -232,7 +235,7 @@ struct CommandStageTests {
         let built = try project.toy("build", "cmd-flaky", "--set", "cmd.flag=\(flag)")
         #expect(built.status == 0, "\(built.stderr)")
         #expect(project.read("results/cmd-flaky/out.txt") == "done\n")
-        #expect(!FileManager.default.fileExists(atPath: kept))
+        #expect(!FileManager.default.fileExists(atPath: kept) && !FileManager.default.fileExists(atPath: kept + ".log"))
     }
 
     /// `pipe gc` removes the kept directories of failed commands.

@@ -22,6 +22,17 @@ public enum FailedDirectories {
         logs(store).appendingPathComponent("\(stage)-\(key.short)\(suffix)", isDirectory: true)
     }
 
+    /// Where a failed run of `stage` at `key` leaves its log (a plain file the error names).
+    static func logURL(stage: String, key: Digest, store: ArtifactStore) -> URL {
+        logs(store).appendingPathComponent("\(stage)-\(key.short)\(suffix).log")
+    }
+
+    /// The log of the last run of `stage` at `key` if that run failed (one stat, for `pipe status`).
+    public static func failedLog(stage: String, key: Digest, store: ArtifactStore) -> URL? {
+        let url = logURL(stage: stage, key: key, store: store)
+        return access(url.path, F_OK) == 0 ? url : nil
+    }
+
     /// Moves `directory` (in the stage's scratch space) to the stage's failed directory, replacing
     /// an earlier one, and removes the oldest beyond `limit`; returns its path, or nil when there is
     /// nothing to keep or it could not be moved (the failure is reported all the same).
@@ -39,8 +50,9 @@ public enum FailedDirectories {
         return destination.path
     }
 
-    /// Removes the failed directory of `stage` at `key`, if any (it has succeeded since).
+    /// Removes the failed directory and log of `stage` at `key`, if any (it has succeeded since).
     static func forget(stage: String, key: Digest, store: ArtifactStore) {
+        unlink(logURL(stage: stage, key: key, store: store).path)
         let destination = url(stage: stage, key: key, store: store)
         guard InputPlacement.isDirectory(destination.path) else { return }
         InputPlacement.makeRemovable(destination)

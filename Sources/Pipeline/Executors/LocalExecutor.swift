@@ -131,9 +131,8 @@ public struct LocalExecutor: StageExecutor {
 
     /// Failed runs leave their log as a plain file, so the error message can point at it.
     private static func saveFailedLog(_ text: String, stage: Stage, key: Digest, store: ArtifactStore) -> String {
-        let directory = store.root.appendingPathComponent("logs", isDirectory: true)
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let file = directory.appendingPathComponent("\(stage.name)-\(key.short).failed.log")
+        try? FileManager.default.createDirectory(at: FailedDirectories.logs(store), withIntermediateDirectories: true)
+        let file = FailedDirectories.logURL(stage: stage.name, key: key, store: store)
         try? Data(text.utf8).write(to: file, options: .atomic)
         return file.path
     }
