@@ -4,7 +4,7 @@ import Foundation
 extension Builder {
     /// Looks one stage up and, on a miss, has the executor produce and store it.
     func runOne(_ stage: Stage, upstreamOutputs: [String: [String: Digest]], upstreamKeys: [String: Digest] = [:],
-                heads: [String: Digest]) throws -> (BuildReport.Outcome, ActionRecordRef) {
+                heads: [String: Digest], recent: RecentOutputs? = nil) throws -> (BuildReport.Outcome, ActionRecordRef) {
         var inputs: [String: Digest] = [:]
         for (name, ref) in stage.inputs {
             switch ref {
@@ -17,7 +17,7 @@ extension Builder {
         if !forced, let action = try store.action(for: key) { return try cached(stage, action, heads: heads) }
 
         let request = StageRequest(stage: stage, key: key, inputs: inputs, forced: forced, store: store,
-                                   remote: options.remote, upstream: upstreamKeys, observer: observer,
+                                   remote: options.remote, upstream: upstreamKeys, observer: observer, recent: recent,
                                    isCancelled: { [weak self] in self?.isCancelled ?? true })
         switch try executor.produce(request) {
         case let .found(action):

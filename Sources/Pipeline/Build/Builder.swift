@@ -53,6 +53,7 @@ public final class Builder: @unchecked Sendable {
         let stages = plan.steps.map(\.stage)   // the closure of `requested`, in dependency order
         observer?.buildStarted(stages: stages.count, toRun: plan.toRun.count)
         let run = Run()
+        let recent = RecentOutputs()
         run.state = Dictionary(uniqueKeysWithValues: stages.map { ($0.name, State.pending) })
         // What the plan found stored is done here, without a thread each; with a remote, each goes
         // through runOne on its own thread, since telling the remote about it may take a while.
@@ -94,7 +95,8 @@ public final class Builder: @unchecked Sendable {
                     run.running += 1
                     let worker = Thread { [self, upstreamOutputs, upstreamKeys] in
                         let result = Result {
-                            try self.runOne(stage, upstreamOutputs: upstreamOutputs, upstreamKeys: upstreamKeys, heads: heads)
+                            try self.runOne(stage, upstreamOutputs: upstreamOutputs, upstreamKeys: upstreamKeys, heads: heads,
+                                            recent: recent)
                         }
                         self.condition.lock()
                         run.running -= 1

@@ -25,7 +25,7 @@ public struct LocalExecutor: StageExecutor {
         var sources: [String: StageInput] = [:]
         for (name, ref) in stage.inputs {
             sources[name] = Self.source(input: name, ref: ref, digest: request.inputs[name]!, store: store,
-                                        corruption: corruption)
+                                        recent: request.recent, corruption: corruption)
         }
 
         observer?.stageStarted(stage, key: key)
@@ -58,7 +58,11 @@ public struct LocalExecutor: StageExecutor {
         if !extra.isEmpty { throw BuildError.undeclaredOutputs(stage: stage.name, extra: extra) }
 
         var outputs: [String: Digest] = [:]
-        for (name, bytes) in context.outputs { outputs[name] = try store.put(bytes) }
+        for (name, bytes) in context.outputs {
+            let digest = try store.put(bytes)
+            outputs[name] = digest
+            request.recent?.keep(bytes, as: digest)
+        }
         for (name, file) in context.outputFiles { outputs[name] = try store.put(fileAt: file) }
         let finished = Date()
         log.append("finished in \(String(format: "%.2f", finished.timeIntervalSince(started))) s")
@@ -77,11 +81,12 @@ public struct LocalExecutor: StageExecutor {
     /// restored into the stage's scratch directory), or a file, used in place, whose digest must
     /// still be `digest`. A corrupt blob met either way is recorded in `corruption`.
     static func source(input name: String, ref: ArtifactRef, digest: Digest, store: ArtifactStore,
-                       corruption: InputCorruption) -> StageInput {
+                       recent: RecentOutputs? = nil, corruption: InputCorruption) -> StageInput {
         StageInput(digest: digest.hex, bytes: {
             try corruption.recording {
                 switch ref {
                 case let .output(upstream, _):
+                    if let kept = recent?.bytes(digest) { return kept }  // stored by this build: bytes already checked
                     return try blob(input: name, upstream: upstream, digest: digest) { try store.get(digest) }
                 case let .file(path):
                     let bytes: Data

@@ -49,10 +49,13 @@ public struct StageRequest: Sendable {
     public let upstream: [String: Digest]
     public let observer: BuildObserver?
     public let isCancelled: @Sendable () -> Bool
+    /// Outputs this build stored, in memory: an executor running the stage in this process reads
+    /// its inputs from here when it can, and keeps what it stores here.
+    public let recent: RecentOutputs?
 
     public init(stage: Stage, key: Digest, inputs: [String: Digest], forced: Bool, store: ArtifactStore,
                 remote: RemoteResults? = nil, upstream: [String: Digest] = [:], observer: BuildObserver? = nil,
-                isCancelled: @escaping @Sendable () -> Bool = { false }) {
+                recent: RecentOutputs? = nil, isCancelled: @escaping @Sendable () -> Bool = { false }) {
         self.stage = stage
         self.key = key
         self.inputs = inputs
@@ -61,6 +64,7 @@ public struct StageRequest: Sendable {
         self.remote = remote
         self.upstream = upstream
         self.observer = observer
+        self.recent = recent
         self.isCancelled = isCancelled
     }
 

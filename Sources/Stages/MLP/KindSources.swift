@@ -15,7 +15,8 @@ enum KindSources {
                           "Numerics/BLAS.swift", "Numerics/CPUFeatures.swift", "Numerics/Activations.swift",
                           "Numerics/Softmax.swift", "Numerics/CrossEntropy.swift", "Numerics/KLDivergence.swift",
                           "Numerics/Adam.swift", "Numerics/VectorMath.swift", "Numerics/Reductions.swift",
-                          "Numerics/Pixels.swift", "Numerics/HugePageBytes.swift")
+                          "Numerics/Pixels.swift", "Numerics/HugePageBytes.swift", "Numerics/HugePagePool.swift",
+                          "Numerics/NarrowLayerKernels.swift")
     }
 
     /// Artifact formats and the forward/backward passes.

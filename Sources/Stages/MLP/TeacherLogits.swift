@@ -26,13 +26,19 @@ public final class TeacherLogits: @unchecked Sendable {
     static let magic = Array("PLGT".utf8)
     static let version: UInt32 = 1
 
-    public init(models: Int, samples: Int, outputs: Int, data: DistillationData, teacher: String) {
+    /// Zero logits, for a stage to fill.
+    public convenience init(models: Int, samples: Int, outputs: Int, data: DistillationData, teacher: String) {
+        self.init(models: models, samples: samples, outputs: outputs, data: data, teacher: teacher,
+                  logits: Tensor(shape: [models, samples, outputs]))
+    }
+
+    private init(models: Int, samples: Int, outputs: Int, data: DistillationData, teacher: String, logits: Tensor) {
         self.models = models
         self.samples = samples
         self.outputs = outputs
         self.data = data
         self.teacher = teacher
-        logits = Tensor(shape: [models, samples, outputs])
+        self.logits = logits
     }
 
     /// Model m's logits, (samples, outputs).
@@ -68,7 +74,10 @@ public final class TeacherLogits: @unchecked Sendable {
             throw StageError.badInput(name: name, reason: "TeacherLogits has \(reader.remaining) bytes of logits, "
                 + "expected \(models * samples * outputs * 4) for \(models) x \(samples) x \(outputs)")
         }
-        self.init(models: models, samples: samples, outputs: outputs, data: data, teacher: teacher)
+        // Unwritten, not zeroed: the copy below writes every element, and 78 MB zeroed first was one
+        // more pass over them per distillation stage.
+        self.init(models: models, samples: samples, outputs: outputs, data: data, teacher: teacher,
+                  logits: Tensor(unwrittenShape: [models, samples, outputs]))
         try reader.floats(into: logits)
     }
 }

@@ -36,12 +36,18 @@ public final class TrainingState: @unchecked Sendable {
     static let version: UInt32 = 1
 
     /// Zero parameters and a fresh optimizer.
-    public init(shape: MLPShape, models: Int, lineage: String = "") {
+    public convenience init(shape: MLPShape, models: Int, lineage: String = "") {
+        self.init(shape: shape, models: models, lineage: lineage, zeroParameters: true, zeroMoments: true)
+    }
+
+    /// Parameters and moments zero-filled only where asked: a parse writes the rest itself.
+    private init(shape: MLPShape, models: Int, lineage: String, zeroParameters: Bool, zeroMoments: Bool) {
         self.shape = shape
         self.models = models
-        parameters = Tensor(shape: [models, shape.parameterCount])
-        adamM = Tensor(shape: [models, shape.parameterCount])
-        adamV = Tensor(shape: [models, shape.parameterCount])
+        let size = [models, shape.parameterCount]
+        parameters = zeroParameters ? Tensor(shape: size) : Tensor(unwrittenShape: size)
+        adamM = zeroMoments ? Tensor(shape: size) : Tensor(unwrittenShape: size)
+        adamV = zeroMoments ? Tensor(shape: size) : Tensor(unwrittenShape: size)
         adamStep = 0
         epochsDone = 0
         self.lineage = lineage
@@ -108,7 +114,8 @@ public final class TrainingState: @unchecked Sendable {
             throw StageError.badInput(name: name, reason: "TrainingState has \(reader.remaining) bytes of "
                 + "numbers, expected \(floats * 4) for \(models) models of sizes \(sizes)")
         }
-        self.init(shape: shape, models: models, lineage: lineage)
+        // The copies below write the parameters, and the moments when the optimizer has state.
+        self.init(shape: shape, models: models, lineage: lineage, zeroParameters: false, zeroMoments: adamStep == 0)
         self.epochsDone = epochsDone
         self.adamStep = adamStep
         try reader.floats(into: parameters)

@@ -16,6 +16,8 @@ final class Workspace: @unchecked Sendable {
     var labels: [UInt8]
     /// Small per-row scratch for loss kernels.
     let scratch: Tensor
+    /// The last layer's weights transposed, 16 per input, for NarrowLayerKernels.forward.
+    let narrowScratch: Tensor
     /// Per layer l: how many leading rows of activations[l] may be nonzero (0: all are +0, so the
     /// forward GEMM adds to them with beta 1 instead of OpenBLAS zeroing them first). The backward
     /// pass clears a hidden layer's activations as it last reads them.
@@ -34,6 +36,7 @@ final class Workspace: @unchecked Sendable {
         targets = Tensor(shape: [batch, shape.outputs])
         labels = [UInt8](repeating: 0, count: batch)
         scratch = Tensor(shape: [2 * shape.outputs])
+        narrowScratch = Tensor(shape: [16 * shape.sizes[shape.layers - 1]])
         dirtyRows = [Int](repeating: 0, count: shape.layers)  // tensors start zero-filled
     }
 

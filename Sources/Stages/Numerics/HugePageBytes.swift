@@ -17,13 +17,15 @@ final class HugePageBytes: @unchecked Sendable {
     init(_ bytes: [UInt8]) {
         let count = bytes.count
         self.count = count
-        let raw = Self.allocate(byteCount: count)
+        // From the pool, and back to it: each teacher stage of a build copies the same 47 MB of
+        // pixels, and fresh pages cost a fault and a zeroing each (see HugePagePool).
+        let raw = HugePagePool.shared.take(byteCount: count)
         let typed = raw.bindMemory(to: UInt8.self, capacity: count)
         if count > 0 { bytes.withUnsafeBufferPointer { typed.initialize(from: $0.baseAddress!, count: count) } }
         pointer = UnsafePointer(typed)
     }
 
-    deinit { UnsafeMutablePointer(mutating: pointer).deallocate() }
+    deinit { HugePagePool.shared.give(UnsafeMutableRawPointer(mutating: pointer), byteCount: count) }
 
     /// At least `byteCount` bytes (a whole number of 2 MiB pages, at least one), 2 MiB-aligned,
     /// untouched, with the kernel asked for huge pages before the first touch; free with deallocate().
