@@ -86,14 +86,9 @@ enum NarrowLayerKernels {
         }
     }
 
-    /// Values in [-1, 1) from a linear congruential sequence, a quarter of them +0 (as after a ReLU).
+    /// GEMVKernel's made-up values in [-1, 1), every fourth +0 (as after a ReLU).
     static func testOperand(_ count: Int, seed: UInt64) -> [Float] {
-        var state = 0x9E37_79B9_7F4A_7C15 &* (seed + 1)
-        return (0..<count).map { _ in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            let value = 2 * Float(state >> 40) / Float(1 << 24) - 1
-            return state >> 62 == 0 ? 0 : value
-        }
+        GEMVKernel.testOperand(count, seed: seed).enumerated().map { $0.offset % 4 == 3 ? 0 : $0.element }
     }
 
     /// z (rows, outputs) = ((accumulate ? z : +0) + x (rows, inputs) w^T) + bias, w stored (outputs,
