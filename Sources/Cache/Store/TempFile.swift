@@ -9,11 +9,19 @@ final class TempFile {
     private var fd: Int32
     /// Bytes written so far.
     private(set) var size: Int64 = 0
+    /// Set while the file is written around the page cache.
+    private var uncached: UncachedWrites?
 
     /// Creates the file; `mode` is what it will have once published (less the umask).
-    init(directory: String, prefix: String = "", mode: mode_t) throws {
+    /// `uncached`: write it around the page cache where the file system allows (large blobs).
+    init(directory: String, prefix: String = "", mode: mode_t, uncached: Bool = false) throws {
         path = "\(directory)/\(prefix)\(getpid())-\(UUID().uuidString).tmp"
-        fd = try POSIX.openFile(path, O_WRONLY | O_CREAT | O_EXCL, mode: mode)
+        let flags = O_WRONLY | O_CREAT | O_EXCL
+        if uncached, let opened = try UncachedWrites.open(path, flags, mode: mode) {
+            (fd, self.uncached) = opened
+        } else {
+            fd = try POSIX.openFile(path, flags, mode: mode)
+        }
         do {
             _ = try POSIX.lockFile(fd, LOCK_EX, nonBlocking: true, path: path)
         } catch {
@@ -25,14 +33,25 @@ final class TempFile {
     deinit { discard() }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
-        try POSIX.writeAll(fd, bytes, path: path)
+        if let writes = uncached {
+            if try !writes.append(bytes, fd: fd, path: path) { uncached = nil }
+        } else {
+            try POSIX.writeAll(fd, bytes, path: path)
+        }
         size += Int64(bytes.count)
     }
+
+    /// True while O_DIRECT is in effect (for tests).
+    var isUncached: Bool { uncached != nil }
 
     /// fsyncs the file, renames it to `destination` and fsyncs the directory: after this
     /// returns, the file is there in full even if the machine loses power. Creates the
     /// destination's directory (and makes that durable too) on first use.
     func publish(to destination: String, durable: Bool = true) throws {
+        if let writes = uncached {
+            _ = try writes.finish(fd: fd, size: size, path: path)
+            uncached = nil
+        }
         if durable { try POSIX.sync(fd, path: path) }
         let directory = (destination as NSString).deletingLastPathComponent
         do {
