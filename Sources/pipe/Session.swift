@@ -48,7 +48,7 @@ struct Session {
     /// 2 on a machine of 2 cores or more. A stage's outputs are stored after its work, when the
     /// cores it used are idle: on the Intel machine (4 December) storing an 81 MB training state
     /// took 0.16-0.25 s after the stage's last epoch with 2 workers against 0.23-0.57 s without
-    /// (`pipe build student.aux.t1.d2`, two alternated rounds), for 73 MB more peak memory.
+    /// (`pipe build student.aux.t1.d2`, two alternated rounds), for 73-74 MB more peak memory.
     static var compressionThreads: Int {
         if let text = ProcessInfo.processInfo.environment["PIPE_ZSTD_WORKERS"], let workers = Int(text) {
             return max(0, min(workers, 64))

@@ -42,11 +42,7 @@ extension ArtifactStore {
         }
         done.wait()
         let digest = hashed.withLock { $0! }
-        if try indexIfPresent(digest, originalSize: size) {
-            temp.discard()
-        } else {
-            try publish(temp, as: digest, originalSize: size)
-        }
+        try publishUnlessPresent(temp, as: digest, originalSize: size)
         return digest
     }
 
@@ -94,11 +90,7 @@ extension ArtifactStore {
             temp.discard()
             return digest
         }
-        if try indexIfPresent(digest, originalSize: size) {
-            temp.discard()
-        } else {
-            try publish(temp, as: digest, originalSize: size)
-        }
+        try publishUnlessPresent(temp, as: digest, originalSize: size)
         return digest
     }
 
@@ -123,6 +115,15 @@ extension ArtifactStore {
     private func publish(_ temp: TempFile, as digest: Digest, originalSize: Int64) throws {
         try temp.publish(to: layout.blob(digest))
         try index.write { db in try Self.indexBlob(digest, storedSize: temp.size, originalSize: originalSize, db) }
+    }
+
+    /// Publishes a finished temp file as blob `digest`, or discards it if that blob is already stored.
+    private func publishUnlessPresent(_ temp: TempFile, as digest: Digest, originalSize: Int64) throws {
+        if try indexIfPresent(digest, originalSize: originalSize) {
+            temp.discard()
+        } else {
+            try publish(temp, as: digest, originalSize: originalSize)
+        }
     }
 
     /// If blob `digest` is already stored, refreshes its index row and returns true. The

@@ -49,7 +49,7 @@ final class TempFile {
     /// destination's directory (and makes that durable too) on first use.
     func publish(to destination: String, durable: Bool = true) throws {
         if let writes = uncached {
-            _ = try writes.finish(fd: fd, size: size, path: path)
+            try writes.finish(fd: fd, size: size, path: path)
             uncached = nil
         }
         if durable { try POSIX.sync(fd, path: path) }

@@ -81,10 +81,10 @@ final class UncachedWrites {
         return true
     }
 
-    /// Writes what is staged, zero-padded to the alignment, then cuts the file back to `size`.
-    /// Returns false if the file system refused the write (then it was written normally).
-    func finish(fd: Int32, size: Int64, path: String) throws -> Bool {
-        guard staged > 0 else { return true }
+    /// Writes what is staged, zero-padded to the alignment, then cuts the file back to `size`
+    /// (if the file system refused the padded write, the staged bytes were written normally).
+    func finish(fd: Int32, size: Int64, path: String) throws {
+        guard staged > 0 else { return }
         let padded = (staged + Self.alignment - 1) / Self.alignment * Self.alignment
         (staging + staged).initializeMemory(as: UInt8.self, repeating: 0, count: padded - staged)
         let direct = try writeStaged(count: padded, fd: fd, path: path, logical: staged)
@@ -92,7 +92,6 @@ final class UncachedWrites {
         if direct, ftruncate(fd, off_t(size)) != 0 {
             throw StoreError.io(operation: "truncate", path: path, errno: errno)
         }
-        return direct
     }
 
     /// Writes `count` staged bytes with O_DIRECT; on EINVAL turns O_DIRECT off for `fd`, writes
